@@ -1,0 +1,2 @@
+console.error('unseen: no commands yet');
+process.exit(2);
