@@ -12,7 +12,14 @@ const program = new Command()
     process.exit(2);
   });
 
-const registrations: Array<() => Promise<(program: Command) => void>> = [];
+const registrations: Array<() => Promise<(program: Command) => void>> = [
+  () => import('./commands/partner.js').then((m) => m.register),
+  () => import('./commands/matcher.js').then((m) => m.register),
+  () => import('./commands/hash.js').then((m) => m.register),
+  () => import('./commands/serve.js').then((m) => m.register),
+  () => import('./commands/admin.js').then((m) => m.register),
+  () => import('./commands/operator.js').then((m) => m.register),
+];
 
 for (const load of registrations) (await load())(program);
 

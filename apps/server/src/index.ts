@@ -1,1 +1,12 @@
-export {};
+export { startBank, createPartner, listPartners, openAdmin, createContext, adminSocketPath } from './bank.js';
+export type { StartBankOptions, RunningBank, StorageOptions, AdminTarget } from './bank.js';
+export type { AdminOps } from './admin/ops.js';
+export { type BankConfig, type Argon2Params, defaultConfig, resolveConfig } from './config.js';
+export { BankError, type BankErrorCode, bankErrorCodes, errorStatus } from './errors.js';
+export { buildApp } from './http/app.js';
+export { type BankDatabase, openPglite, openPostgres } from './db/engine.js';
+export { migrate } from './db/migrate.js';
+export { formatCaseNumber, normaliseCaseNumber } from './domain/caseNumber.js';
+export type { CreatePartnerInput, PartnerSummary } from './services/partners.js';
+export type { CaseView, CreatedCase, CreateCaseInput } from './services/cases.js';
+export type { FetchHashesResult, HashRecord } from './services/feed.js';

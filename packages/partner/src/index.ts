@@ -1,1 +1,11 @@
-export {};
+export * from './api/client.js';
+export * from './api/schemas.js';
+export * from './errors.js';
+export * from './matcher/core.js';
+export * from './matcher/feedback.js';
+export * from './matcher/match.js';
+export * from './matcher/nats.js';
+export * from './matcher/service.js';
+export * from './media.js';
+export * from './store/store.js';
+export * from './sync.js';

@@ -1,0 +1,35 @@
+import type { SearchResult } from './types.js';
+
+/**
+ * Growable (id, distance) buffer. Sorting packs each pair into one float64 (distance * 2^32 + id, exact
+ * below 2^53) so the sort is a numeric typed-array sort, giving "distance, then id" order deterministically.
+ */
+export class ResultBuffer {
+  private keys = new Float64Array(64);
+  length = 0;
+
+  reset(): void {
+    this.length = 0;
+  }
+
+  push(id: number, distance: number): void {
+    if (this.length === this.keys.length) {
+      const next = new Float64Array(this.keys.length * 2);
+      next.set(this.keys);
+      this.keys = next;
+    }
+    this.keys[this.length++] = distance * 4294967296 + id;
+  }
+
+  toSortedResults(): SearchResult[] {
+    const view = this.keys.subarray(0, this.length);
+    view.sort();
+    const out: SearchResult[] = new Array(this.length);
+    for (let i = 0; i < this.length; i++) {
+      const k = view[i];
+      const distance = Math.floor(k / 4294967296);
+      out[i] = { id: k - distance * 4294967296, distance };
+    }
+    return out;
+  }
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BruteForceIndex,
+  deserializeIndex,
+  MultiIndexHashingIndex,
+  type MultiIndexHashingOptions,
+  planRadii,
+  substringLayout,
+} from '../src/index.js';
+import { clusteredBank, flipBits, mulberry32, referenceSearch } from './helpers.js';
+import { runHammingIndexSuite } from './suite.js';
+
+runHammingIndexSuite({
+  name: 'BruteForceIndex',
+  create: () => new BruteForceIndex({ capacity: 16 }),
+  load: (bytes) => BruteForceIndex.deserialize(bytes),
+});
+
+// The default cost model scans small indexes for large radii; "forced" variants make the planner always
+// probe (up to its probe cap) so the multi-index path itself is cross-checked at radii 0..64.
+const forced: MultiIndexHashingOptions = { costModel: { scanRow: 1e9 }, compactionMinimum: 97 };
+const variants: [string, MultiIndexHashingOptions][] = [
+  ['default', {}],
+  ['m=12 probing, frequent compaction', { ...forced }],
+  ['m=16 probing', { ...forced, substrings: 16 }],
+  ['m=8 probing, hashed buckets', { ...forced, substrings: 8, maxBucketBits: 10 }],
+  ['m=24 probing', { ...forced, substrings: 24 }],
+];
+for (const [label, options] of variants) {
+  runHammingIndexSuite({
+    name: `MultiIndexHashingIndex (${label})`,
+    create: () => new MultiIndexHashingIndex(options),
+    load: (bytes) => MultiIndexHashingIndex.deserialize(bytes, options),
+  });
+}
+
+describe('MultiIndexHashingIndex specifics', () => {
+  it('plans per-substring radii that satisfy the generalised pigeonhole bound sum(r_i + 1) > r', () => {
+    for (const m of [8, 12, 16]) {
+      const { bits } = substringLayout(m);
+      expect(bits.reduce((a, b) => a + b, 0)).toBe(256);
+      const shapes = Array.from(bits, (b) => ({ bits: b, prefixBits: Math.min(b, 18), bucketEntries: 5, keyMatches: 1 }));
+      for (let r = 0; r <= 256; r++) {
+        const plan = planRadii(r, shapes, 1e12, { probe: 1, entry: 0.1, candidate: 1, scanRow: 1 });
+        if (plan === null) continue;
+        let sum = 0;
+        for (let i = 0; i < m; i++) {
+          expect(plan.radii[i]).toBeLessThanOrEqual(bits[i]);
+          sum += plan.radii[i] + 1;
+        }
+        expect(sum).toBeGreaterThan(r);
+      }
+    }
+    const shapes12 = Array.from(substringLayout(12).bits, (b) => ({ bits: b, prefixBits: 20, bucketEntries: 8, keyMatches: 3 }));
+    expect(planRadii(31, shapes12, 1e7, { probe: 1, entry: 0.1, candidate: 1, scanRow: 0.2 })).not.toBeNull();
+  });
+
+  it('bulk build equals incremental adds, and the delta part is searched before compaction', () => {
+    const rand = mulberry32(1234);
+    const bank = clusteredBank(rand, 40, 30, 45);
+    const ids = Uint32Array.from(bank.keys()).reverse();
+    const bytes = new Uint8Array(ids.length * 32);
+    ids.forEach((id, i) => {
+      bytes.set(bank.get(id)!, i * 32);
+    });
+    const options: MultiIndexHashingOptions = { costModel: { scanRow: 1e9 } };
+    const built = MultiIndexHashingIndex.build(ids, bytes, options);
+    const incremental = new MultiIndexHashingIndex({ ...options, compactionMinimum: 1 << 20 });
+    for (const [id, h] of bank) incremental.add(id, h);
+    const members = [...bank.values()];
+    for (let i = 0; i < 20; i++) {
+      const q = flipBits(members[Math.floor(rand() * members.length)], Math.floor(rand() * 35), rand);
+      const want = referenceSearch(bank, q, 31);
+      expect(built.search(q, 31)).toEqual(want);
+      expect(incremental.search(q, 31)).toEqual(want);
+    }
+    expect(() => MultiIndexHashingIndex.build(Uint32Array.of(1, 1), new Uint8Array(64))).toThrow(/duplicate id/);
+    expect(deserializeIndex(built.serialize())).toBeInstanceOf(MultiIndexHashingIndex);
+    expect(deserializeIndex(new BruteForceIndex().serialize())).toBeInstanceOf(BruteForceIndex);
+  });
+
+  it('really probes (rather than scans) at radii up to 64 in the forced m=16 and m=24 variants', () => {
+    const rand = mulberry32(3);
+    for (const substrings of [16, 24]) {
+      const index = new MultiIndexHashingIndex({ ...forced, substrings });
+      for (const [id, h] of clusteredBank(rand, 10, 20, 30)) index.add(id, h);
+      index.compact();
+      for (let r = 0; r <= 64; r++) expect(index.planFor(r)).not.toBeNull();
+    }
+  });
+
+  it('rejects invalid options with typed errors', () => {
+    expect(() => new MultiIndexHashingIndex({ substrings: 7 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+    expect(() => new MultiIndexHashingIndex({ maxBucketBits: 40 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+  });
+});

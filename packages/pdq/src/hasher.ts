@@ -1,0 +1,771 @@
+import { DCT_MATRIX } from './dct.js';
+import { PdqError } from './errors.js';
+import { HASH_BYTES, toHex } from './hex.js';
+import {
+  DIHEDRAL_NAMES,
+  type DihedralHashes,
+  type DihedralName,
+  type HashOptions,
+  type PdqHash,
+  type PdqIntermediates,
+  type PixelBuffer,
+} from './types.js';
+
+/** The reference CLI squashes images with a side above this to exactly this square. */
+export const REFERENCE_SQUASH_SIDE = 512;
+/** Below this on either side the reference returns an all-zero hash with quality 0. */
+export const MIN_HASHABLE_SIDE = 5;
+
+const fround = Math.fround;
+const LUMA_R = fround(0.299);
+const LUMA_G = fround(0.587);
+const LUMA_B = fround(0.114);
+const DECIMATED = 64;
+const DCT_N = 16;
+
+/**
+ * A PDQ hasher that owns its scratch buffers, so hashing many images of the same size (video frames)
+ * allocates nothing after the first call. Not safe to share between concurrent callers, which
+ * JavaScript's single thread makes a non-issue unless a caller interleaves across `await`s.
+ *
+ * Every float operation is rounded to float32 in the reference's order: products and sums through
+ * `Math.fround`, stored values through Float32Array. A double result of one +,-,*,/ on two float32
+ * values rounded once to float32 equals the float32 operation, so this is bit-exact with the C++ code.
+ */
+export class PdqHasher {
+  private luma = new Float32Array(0);
+  private scratch = new Float32Array(0);
+  private columnSums = new Float32Array(0);
+  private readonly squashCols = new Int32Array(REFERENCE_SQUASH_SIDE);
+  private readonly decimateRows = new Int32Array(DECIMATED);
+  private readonly decimateCols = new Int32Array(DECIMATED);
+  private readonly buffer64 = new Float32Array(DECIMATED * DECIMATED);
+  private readonly t16x64 = new Float32Array(DCT_N * DECIMATED);
+  private readonly dct16 = new Float32Array(DCT_N * DCT_N);
+  private readonly variant16 = new Float32Array(DCT_N * DCT_N);
+  private readonly sorted = new Float32Array(DCT_N * DCT_N);
+  private lastMedian = 0;
+  private lastQuality = 0;
+
+  /** Hashes pixels and returns a freshly allocated result. */
+  hashPixels(img: PixelBuffer, opts: HashOptions = {}): PdqHash {
+    const hash = new Uint8Array(HASH_BYTES);
+    const quality = this.hashPixelsInto(img, hash, 0, opts);
+    return { hash, hex: toHex(hash), quality };
+  }
+
+  /** Writes the 32-byte hash into `out` at `offset` and returns the quality. Allocation-free once warmed up. */
+  hashPixelsInto(img: PixelBuffer, out: Uint8Array, offset = 0, opts: HashOptions = {}): number {
+    const { width, height } = this.loadPixels(img, opts.fullResolution === true);
+    return this.hashLoadedLuma(width, height, out, offset, true);
+  }
+
+  /** Hashes a float luma plane as is (no 512 squash: the caller chose the resolution). */
+  hashLuma(luma: Float32Array, width: number, height: number): PdqHash {
+    const hash = new Uint8Array(HASH_BYTES);
+    const quality = this.hashLumaInto(luma, width, height, hash, 0);
+    return { hash, hex: toHex(hash), quality };
+  }
+
+  hashLumaInto(luma: Float32Array, width: number, height: number, out: Uint8Array, offset = 0): number {
+    this.loadLuma(luma, width, height);
+    return this.hashLoadedLuma(width, height, out, offset, true);
+  }
+
+  dihedralHashes(img: PixelBuffer, opts: HashOptions = {}): DihedralHashes {
+    const { width, height } = this.loadPixels(img, opts.fullResolution === true);
+    return this.dihedralOfLoadedLuma(width, height);
+  }
+
+  dihedralHashesFromLuma(luma: Float32Array, width: number, height: number): DihedralHashes {
+    this.loadLuma(luma, width, height);
+    return this.dihedralOfLoadedLuma(width, height);
+  }
+
+  /** Hashes the pixels and returns the reference's intermediate float32 values (copies). */
+  intermediates(img: PixelBuffer, opts: HashOptions = {}): PdqIntermediates & PdqHash {
+    const result = this.hashPixels(img, opts);
+    return {
+      ...result,
+      buffer64x64: this.buffer64.slice(),
+      dct16x16: this.dct16.slice(),
+      median: this.lastMedian,
+    };
+  }
+
+  /** Drops scratch buffers above `maxPixels` so a single huge image does not pin its memory. */
+  trim(maxPixels: number): void {
+    if (this.luma.length > maxPixels) {
+      this.luma = new Float32Array(0);
+      this.scratch = new Float32Array(0);
+      this.columnSums = new Float32Array(0);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Input
+
+  private ensureCapacity(width: number, height: number): void {
+    const pixels = width * height;
+    if (this.luma.length < pixels) this.luma = new Float32Array(pixels);
+    // Scratch also holds the compact height x 64 buffer of the second filter pass.
+    const scratch = Math.max(pixels, height * DECIMATED);
+    if (this.scratch.length < scratch) this.scratch = new Float32Array(scratch);
+    const sums = Math.max(width, DECIMATED);
+    if (this.columnSums.length < sums) this.columnSums = new Float32Array(sums);
+  }
+
+  private loadLuma(luma: Float32Array, width: number, height: number): void {
+    checkDimensions(width, height);
+    if (!(luma instanceof Float32Array)) {
+      throw new PdqError('BUFFER_LENGTH_MISMATCH', 'luma must be a Float32Array');
+    }
+    const n = width * height;
+    if (luma.length !== n) {
+      throw new PdqError(
+        'BUFFER_LENGTH_MISMATCH',
+        `luma has ${luma.length} values, expected ${width}x${height} = ${n}`,
+      );
+    }
+    for (let i = 0; i < n; i++) {
+      // v - v is NaN exactly when v is NaN or infinite; either would poison every running sum.
+      const v = luma[i];
+      if (v - v !== 0) throw new PdqError('NAN_INPUT', `luma value at index ${i} is ${v}`);
+    }
+    this.ensureCapacity(width, height);
+    this.luma.set(luma);
+  }
+
+  /** Validates pixels and fills `this.luma`, applying the reference's 512 squash unless full resolution. */
+  private loadPixels(img: PixelBuffer, fullResolution: boolean): { width: number; height: number } {
+    const { data, width, height, channels } = img;
+    checkDimensions(width, height);
+    if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) {
+      throw new PdqError('INVALID_CHANNELS', `channels must be 1, 2, 3 or 4, got ${String(channels)}`);
+    }
+    if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray || data instanceof Uint16Array)) {
+      throw new PdqError('BUFFER_LENGTH_MISMATCH', 'pixel data must be a Uint8Array, Uint8ClampedArray or Uint16Array');
+    }
+    const expected = width * height * channels;
+    if (data.length !== expected) {
+      throw new PdqError(
+        'BUFFER_LENGTH_MISMATCH',
+        `pixel data has ${data.length} samples, expected ${width}x${height}x${channels} = ${expected}`,
+      );
+    }
+    const squash = !fullResolution && (width > REFERENCE_SQUASH_SIDE || height > REFERENCE_SQUASH_SIDE);
+    const outW = squash ? REFERENCE_SQUASH_SIDE : width;
+    const outH = squash ? REFERENCE_SQUASH_SIDE : height;
+    this.ensureCapacity(outW, outH);
+    if (!squash) {
+      if (channels < 3) greyToLuma(data, channels, this.luma, width * height);
+      else rgbToLuma(data, channels, this.luma, width * height);
+      return { width, height };
+    }
+    // Nearest-neighbour squash: src = floor(dst * size / 512), done on the fly while computing luma.
+    const cols = this.squashCols;
+    for (let x = 0; x < outW; x++) cols[x] = Math.floor((x * width) / outW) * channels;
+    squashToLuma(data, channels, width * channels, height, outH, cols, outW, this.luma);
+    return { width: outW, height: outH };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Core
+
+  /** Fills buffer64 and dct16 from `this.luma`; returns false for images too small to hash. */
+  private downsampleAndTransform(width: number, height: number, skipFilterAt64: boolean): boolean {
+    if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) {
+      this.buffer64.fill(0);
+      this.dct16.fill(0);
+      this.lastMedian = 0;
+      this.lastQuality = 0;
+      return false;
+    }
+    if (skipFilterAt64 && width === DECIMATED && height === DECIMATED) {
+      // The reference's plain hash takes a 64x64 input as the decimated buffer directly.
+      this.buffer64.set(this.luma.subarray(0, DECIMATED * DECIMATED));
+    } else {
+      this.jaroszAndDecimate(width, height);
+    }
+    this.lastQuality = qualityOf(this.buffer64);
+    this.dct64To16();
+    return true;
+  }
+
+  private hashLoadedLuma(width: number, height: number, out: Uint8Array, offset: number, skipAt64: boolean): number {
+    if (out.length < offset + HASH_BYTES) {
+      throw new PdqError('INVALID_HASH_LENGTH', `output needs ${HASH_BYTES} bytes from offset ${offset}`);
+    }
+    if (!this.downsampleAndTransform(width, height, skipAt64)) {
+      out.fill(0, offset, offset + HASH_BYTES);
+      return 0;
+    }
+    this.lastMedian = this.thresholdToBits(this.dct16, out, offset);
+    return this.lastQuality;
+  }
+
+  private dihedralOfLoadedLuma(width: number, height: number): DihedralHashes {
+    // The reference's dihedral entry point always filters, even a 64x64 input.
+    const ok = this.downsampleAndTransform(width, height, false);
+    const hashes = {} as Record<DihedralName, { hash: Uint8Array; hex: string }>;
+    for (const name of DIHEDRAL_NAMES) {
+      const hash = new Uint8Array(HASH_BYTES);
+      if (ok) {
+        dihedralVariant(name, this.dct16, this.variant16);
+        const median = this.thresholdToBits(this.variant16, hash, 0);
+        if (name === 'orig') this.lastMedian = median;
+      }
+      hashes[name] = { hash, hex: toHex(hash) };
+    }
+    return { quality: ok ? this.lastQuality : 0, hashes };
+  }
+
+  /**
+   * Two passes of (box along rows, box along columns) with the reference's window sizes, then nearest
+   * decimation to 64x64 into buffer64. Only 64x64 samples of the second pass are ever read, so that pass
+   * keeps every running sum (they carry float32 rounding history) but divides and stores only at the
+   * sampled columns, and then filters just the 64 sampled columns down to the 64 sampled rows.
+   */
+  private jaroszAndDecimate(width: number, height: number): void {
+    const windowAlongRows = Math.floor((width + 2 * DECIMATED - 1) / (2 * DECIMATED));
+    const windowAlongCols = Math.floor((height + 2 * DECIMATED - 1) / (2 * DECIMATED));
+    const rowsIdx = this.decimateRows;
+    const colsIdx = this.decimateCols;
+    for (let i = 0; i < DECIMATED; i++) {
+      rowsIdx[i] = Math.floor(((i + 0.5) * height) / DECIMATED);
+      colsIdx[i] = Math.floor(((i + 0.5) * width) / DECIMATED);
+    }
+    const a = this.luma;
+    const b = this.scratch;
+    boxAlongRows(a, b, height, width, windowAlongRows);
+    boxAlongCols(b, a, height, width, windowAlongCols);
+    // Second pass: rows into a compact height x 64 buffer (reusing scratch), then the 64 columns.
+    boxAlongRowsAtColumns(a, b, height, width, windowAlongRows, colsIdx);
+    boxAlongColsAtRows(b, this.buffer64, height, windowAlongCols, rowsIdx, this.columnSums);
+  }
+
+  /** B = D * A * D^T with A the 64x64 buffer, accumulated in ascending index order like the reference. */
+  private dct64To16(): void {
+    const d = DCT_MATRIX;
+    const a = this.buffer64;
+    const t = this.t16x64;
+    const b = this.dct16;
+    // T = D * A, computed row of D times A; the inner sum over k must run k = 0..63 per (i, j).
+    for (let i = 0; i < DCT_N; i++) {
+      const dRow = i * DECIMATED;
+      const tRow = i * DECIMATED;
+      for (let j = 0; j < DECIMATED; j++) t[tRow + j] = 0;
+      for (let k = 0; k < DECIMATED; k++) {
+        const dik = d[dRow + k];
+        const aRow = k * DECIMATED;
+        for (let j = 0; j < DECIMATED; j++) t[tRow + j] = t[tRow + j] + fround(dik * a[aRow + j]);
+      }
+    }
+    for (let i = 0; i < DCT_N; i++) {
+      const tRow = i * DECIMATED;
+      for (let j = 0; j < DCT_N; j++) {
+        const dRow = j * DECIMATED;
+        let sum = 0;
+        for (let k = 0; k < DECIMATED; k++) sum = fround(sum + fround(t[tRow + k] * d[dRow + k]));
+        b[i * DCT_N + j] = sum;
+      }
+    }
+  }
+
+  /** Sets bit k = 16i + j when B[i][j] exceeds the lower median; returns the median. */
+  private thresholdToBits(coefficients: Float32Array, out: Uint8Array, offset: number): number {
+    const sorted = this.sorted;
+    sorted.set(coefficients);
+    sorted.sort();
+    // Torben's method in the reference returns the lower median: the 128th smallest of 256.
+    const median = sorted[127];
+    out.fill(0, offset, offset + HASH_BYTES);
+    for (let k = 0; k < 256; k++) {
+      if (coefficients[k] > median) {
+        // Bit k lives in 16-bit word k >> 4 at bit k & 15; words are printed big-endian, word 15 first.
+        const bit = k & 15;
+        const byte = 2 * (15 - (k >> 4)) + (bit >= 8 ? 0 : 1);
+        out[offset + byte] |= 1 << (bit & 7);
+      }
+    }
+    return median;
+  }
+}
+
+function checkDimensions(width: number, height: number): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
+    throw new PdqError('INVALID_DIMENSIONS', `width and height must be non-negative integers, got ${width}x${height}`);
+  }
+  if (width === 0 || height === 0) throw new PdqError('ZERO_SIZE', `image is ${width}x${height}`);
+}
+
+// Luma products by sample value, float32-rounded, kept as doubles so reading them needs no conversion.
+const LUMA_R_TABLE = Float64Array.from({ length: 256 }, (_, v) => fround(LUMA_R * v));
+const LUMA_G_TABLE = Float64Array.from({ length: 256 }, (_, v) => fround(LUMA_G * v));
+const LUMA_B_TABLE = Float64Array.from({ length: 256 }, (_, v) => fround(LUMA_B * v));
+
+type Samples = PixelBuffer['data'];
+
+/** Y = (0.299 R + 0.587 G) + 0.114 B in float32; `& 255` keeps the low byte of 16-bit samples, as the reference. */
+function rgbToLuma(data: Samples, channels: number, luma: Float32Array, pixels: number): void {
+  for (let i = 0, p = 0; i < pixels; i++, p += channels) {
+    luma[i] = fround(LUMA_R_TABLE[data[p] & 255] + LUMA_G_TABLE[data[p + 1] & 255]) + LUMA_B_TABLE[data[p + 2] & 255];
+  }
+}
+
+/** The reference uses the grey value itself as luma (no coefficients); a second (alpha) channel is ignored. */
+function greyToLuma(data: Samples, channels: number, luma: Float32Array, pixels: number): void {
+  for (let i = 0, p = 0; i < pixels; i++, p += channels) luma[i] = data[p] & 255;
+}
+
+function squashToLuma(
+  data: Samples,
+  channels: number,
+  rowStride: number,
+  height: number,
+  outH: number,
+  cols: Int32Array,
+  outW: number,
+  luma: Float32Array,
+): void {
+  for (let y = 0, i = 0; y < outH; y++) {
+    const rowStart = Math.floor((y * height) / outH) * rowStride;
+    if (channels < 3) {
+      for (let x = 0; x < outW; x++, i++) luma[i] = data[rowStart + cols[x]] & 255;
+    } else {
+      for (let x = 0; x < outW; x++, i++) {
+        const p = rowStart + cols[x];
+        luma[i] =
+          fround(LUMA_R_TABLE[data[p] & 255] + LUMA_G_TABLE[data[p + 1] & 255]) + LUMA_B_TABLE[data[p + 2] & 255];
+      }
+    }
+  }
+}
+
+/** Phase lengths of the reference's running-sum box filter over `length` samples with window `window`. */
+function boxPhases(length: number, window: number): [number, number, number, number] {
+  // With half = (w + 2) / 2 the output at i averages i - (w - half) .. i + half - 1, clipped to the vector:
+  // accumulate without output, grow the window while writing, slide, shrink.
+  const half = (window + 2) >> 1;
+  return [half - 1, window - half + 1, length - window, half - 1];
+}
+
+/**
+ * One box-filter pass along each row, a running float32 sum per row (add the entering sample, then
+ * subtract the leaving one) divided by the current window size. Four rows run interleaved: each row's
+ * sum is a serial chain of rounding steps, and independent chains side by side keep the CPU busy.
+ */
+function boxAlongRows(input: Float32Array, output: Float32Array, rows: number, cols: number, window: number): void {
+  const [p1, p2, p3, p4] = boxPhases(cols, window);
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const b0 = r * cols;
+    const b1 = b0 + cols;
+    const b2 = b1 + cols;
+    const b3 = b2 + cols;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let ri = 0;
+    let li = 0;
+    let count = 0;
+    for (let n = 0; n < p1; n++, ri++) {
+      s0 = fround(s0 + input[b0 + ri]);
+      s1 = fround(s1 + input[b1 + ri]);
+      s2 = fround(s2 + input[b2 + ri]);
+      s3 = fround(s3 + input[b3 + ri]);
+      count++;
+    }
+    let oi = 0;
+    for (let n = 0; n < p2; n++, ri++, oi++) {
+      s0 = fround(s0 + input[b0 + ri]);
+      s1 = fround(s1 + input[b1 + ri]);
+      s2 = fround(s2 + input[b2 + ri]);
+      s3 = fround(s3 + input[b3 + ri]);
+      count++;
+      output[b0 + oi] = s0 / count;
+      output[b1 + oi] = s1 / count;
+      output[b2 + oi] = s2 / count;
+      output[b3 + oi] = s3 / count;
+    }
+    for (let n = 0; n < p3; n++, ri++, li++, oi++) {
+      s0 = fround(fround(s0 + input[b0 + ri]) - input[b0 + li]);
+      s1 = fround(fround(s1 + input[b1 + ri]) - input[b1 + li]);
+      s2 = fround(fround(s2 + input[b2 + ri]) - input[b2 + li]);
+      s3 = fround(fround(s3 + input[b3 + ri]) - input[b3 + li]);
+      output[b0 + oi] = s0 / count;
+      output[b1 + oi] = s1 / count;
+      output[b2 + oi] = s2 / count;
+      output[b3 + oi] = s3 / count;
+    }
+    for (let n = 0; n < p4; n++, li++, oi++) {
+      s0 = fround(s0 - input[b0 + li]);
+      s1 = fround(s1 - input[b1 + li]);
+      s2 = fround(s2 - input[b2 + li]);
+      s3 = fround(s3 - input[b3 + li]);
+      count--;
+      output[b0 + oi] = s0 / count;
+      output[b1 + oi] = s1 / count;
+      output[b2 + oi] = s2 / count;
+      output[b3 + oi] = s3 / count;
+    }
+  }
+  for (; r < rows; r++) {
+    const base = r * cols;
+    let ri = base;
+    let li = base;
+    let oi = base;
+    let sum = 0;
+    let count = 0;
+    for (let n = 0; n < p1; n++) {
+      sum = fround(sum + input[ri++]);
+      count++;
+    }
+    for (let n = 0; n < p2; n++) {
+      sum = fround(sum + input[ri++]);
+      count++;
+      output[oi++] = sum / count;
+    }
+    for (let n = 0; n < p3; n++) {
+      sum = fround(fround(sum + input[ri++]) - input[li++]);
+      output[oi++] = sum / count;
+    }
+    for (let n = 0; n < p4; n++) {
+      sum = fround(sum - input[li++]);
+      count--;
+      output[oi++] = sum / count;
+    }
+  }
+}
+
+/**
+ * The row pass again, but producing only the 64 decimation columns: output is `rows x 64`, where
+ * entry j of row r is the filtered value at column sampleCols[j] (ascending, possibly repeated).
+ * Every running sum still visits every sample (its rounding history matters); only the divisions
+ * and stores are skipped. Four rows run interleaved, as in boxAlongRows.
+ */
+function boxAlongRowsAtColumns(
+  input: Float32Array,
+  output: Float32Array,
+  rows: number,
+  cols: number,
+  window: number,
+  sampleCols: Int32Array,
+): void {
+  const [p1, p2, p3, p4] = boxPhases(cols, window);
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const b0 = r * cols;
+    const b1 = b0 + cols;
+    const b2 = b1 + cols;
+    const b3 = b2 + cols;
+    const o0 = r * DECIMATED;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let ri = 0;
+    let li = 0;
+    let o = 0;
+    let next = 0;
+    let count = 0;
+    for (let n = 0; n < p1; n++, ri++) {
+      s0 = fround(s0 + input[b0 + ri]);
+      s1 = fround(s1 + input[b1 + ri]);
+      s2 = fround(s2 + input[b2 + ri]);
+      s3 = fround(s3 + input[b3 + ri]);
+      count++;
+    }
+    for (let n = 0; n < p2; n++, ri++, o++) {
+      s0 = fround(s0 + input[b0 + ri]);
+      s1 = fround(s1 + input[b1 + ri]);
+      s2 = fround(s2 + input[b2 + ri]);
+      s3 = fround(s3 + input[b3 + ri]);
+      count++;
+      while (next < DECIMATED && sampleCols[next] === o) {
+        output[o0 + next] = s0 / count;
+        output[o0 + DECIMATED + next] = s1 / count;
+        output[o0 + 2 * DECIMATED + next] = s2 / count;
+        output[o0 + 3 * DECIMATED + next] = s3 / count;
+        next++;
+      }
+    }
+    for (let n = 0; n < p3; n++, ri++, li++, o++) {
+      s0 = fround(fround(s0 + input[b0 + ri]) - input[b0 + li]);
+      s1 = fround(fround(s1 + input[b1 + ri]) - input[b1 + li]);
+      s2 = fround(fround(s2 + input[b2 + ri]) - input[b2 + li]);
+      s3 = fround(fround(s3 + input[b3 + ri]) - input[b3 + li]);
+      while (next < DECIMATED && sampleCols[next] === o) {
+        output[o0 + next] = s0 / count;
+        output[o0 + DECIMATED + next] = s1 / count;
+        output[o0 + 2 * DECIMATED + next] = s2 / count;
+        output[o0 + 3 * DECIMATED + next] = s3 / count;
+        next++;
+      }
+    }
+    for (let n = 0; n < p4; n++, li++, o++) {
+      s0 = fround(s0 - input[b0 + li]);
+      s1 = fround(s1 - input[b1 + li]);
+      s2 = fround(s2 - input[b2 + li]);
+      s3 = fround(s3 - input[b3 + li]);
+      count--;
+      while (next < DECIMATED && sampleCols[next] === o) {
+        output[o0 + next] = s0 / count;
+        output[o0 + DECIMATED + next] = s1 / count;
+        output[o0 + 2 * DECIMATED + next] = s2 / count;
+        output[o0 + 3 * DECIMATED + next] = s3 / count;
+        next++;
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    const base = r * cols;
+    const outBase = r * DECIMATED;
+    let ri = base;
+    let li = base;
+    let o = 0;
+    let next = 0;
+    let sum = 0;
+    let count = 0;
+    for (let n = 0; n < p1; n++) {
+      sum = fround(sum + input[ri++]);
+      count++;
+    }
+    for (let n = 0; n < p2; n++, o++) {
+      sum = fround(sum + input[ri++]);
+      count++;
+      while (next < DECIMATED && sampleCols[next] === o) output[outBase + next++] = sum / count;
+    }
+    for (let n = 0; n < p3; n++, o++) {
+      sum = fround(fround(sum + input[ri++]) - input[li++]);
+      while (next < DECIMATED && sampleCols[next] === o) output[outBase + next++] = sum / count;
+    }
+    for (let n = 0; n < p4; n++, o++) {
+      sum = fround(sum - input[li++]);
+      count--;
+      while (next < DECIMATED && sampleCols[next] === o) output[outBase + next++] = sum / count;
+    }
+  }
+}
+
+/**
+ * The column pass. Eight columns at a time walk down the image with their running sums in local
+ * variables (eight independent rounding chains, and a block of eight floats is one half cache
+ * line); leftover columns go one by one. Per column the arithmetic is exactly the reference's.
+ */
+function boxAlongCols(input: Float32Array, output: Float32Array, rows: number, cols: number, window: number): void {
+  const [p1, p2, p3, p4] = boxPhases(rows, window);
+  let c = 0;
+  for (; c + 8 <= cols; c += 8) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    let s7 = 0;
+    let ri = c;
+    let li = c;
+    let oi = c;
+    let count = 0;
+    for (let n = 0; n < p1; n++, ri += cols) {
+      s0 = fround(s0 + input[ri]);
+      s1 = fround(s1 + input[ri + 1]);
+      s2 = fround(s2 + input[ri + 2]);
+      s3 = fround(s3 + input[ri + 3]);
+      s4 = fround(s4 + input[ri + 4]);
+      s5 = fround(s5 + input[ri + 5]);
+      s6 = fround(s6 + input[ri + 6]);
+      s7 = fround(s7 + input[ri + 7]);
+      count++;
+    }
+    for (let n = 0; n < p2; n++, ri += cols, oi += cols) {
+      s0 = fround(s0 + input[ri]);
+      s1 = fround(s1 + input[ri + 1]);
+      s2 = fround(s2 + input[ri + 2]);
+      s3 = fround(s3 + input[ri + 3]);
+      s4 = fround(s4 + input[ri + 4]);
+      s5 = fround(s5 + input[ri + 5]);
+      s6 = fround(s6 + input[ri + 6]);
+      s7 = fround(s7 + input[ri + 7]);
+      count++;
+      output[oi] = s0 / count;
+      output[oi + 1] = s1 / count;
+      output[oi + 2] = s2 / count;
+      output[oi + 3] = s3 / count;
+      output[oi + 4] = s4 / count;
+      output[oi + 5] = s5 / count;
+      output[oi + 6] = s6 / count;
+      output[oi + 7] = s7 / count;
+    }
+    for (let n = 0; n < p3; n++, ri += cols, li += cols, oi += cols) {
+      s0 = fround(fround(s0 + input[ri]) - input[li]);
+      s1 = fround(fround(s1 + input[ri + 1]) - input[li + 1]);
+      s2 = fround(fround(s2 + input[ri + 2]) - input[li + 2]);
+      s3 = fround(fround(s3 + input[ri + 3]) - input[li + 3]);
+      s4 = fround(fround(s4 + input[ri + 4]) - input[li + 4]);
+      s5 = fround(fround(s5 + input[ri + 5]) - input[li + 5]);
+      s6 = fround(fround(s6 + input[ri + 6]) - input[li + 6]);
+      s7 = fround(fround(s7 + input[ri + 7]) - input[li + 7]);
+      output[oi] = s0 / count;
+      output[oi + 1] = s1 / count;
+      output[oi + 2] = s2 / count;
+      output[oi + 3] = s3 / count;
+      output[oi + 4] = s4 / count;
+      output[oi + 5] = s5 / count;
+      output[oi + 6] = s6 / count;
+      output[oi + 7] = s7 / count;
+    }
+    for (let n = 0; n < p4; n++, li += cols, oi += cols) {
+      s0 = fround(s0 - input[li]);
+      s1 = fround(s1 - input[li + 1]);
+      s2 = fround(s2 - input[li + 2]);
+      s3 = fround(s3 - input[li + 3]);
+      s4 = fround(s4 - input[li + 4]);
+      s5 = fround(s5 - input[li + 5]);
+      s6 = fround(s6 - input[li + 6]);
+      s7 = fround(s7 - input[li + 7]);
+      count--;
+      output[oi] = s0 / count;
+      output[oi + 1] = s1 / count;
+      output[oi + 2] = s2 / count;
+      output[oi + 3] = s3 / count;
+      output[oi + 4] = s4 / count;
+      output[oi + 5] = s5 / count;
+      output[oi + 6] = s6 / count;
+      output[oi + 7] = s7 / count;
+    }
+  }
+  for (; c < cols; c++) {
+    let sum = 0;
+    let ri = c;
+    let li = c;
+    let oi = c;
+    let count = 0;
+    for (let n = 0; n < p1; n++, ri += cols) {
+      sum = fround(sum + input[ri]);
+      count++;
+    }
+    for (let n = 0; n < p2; n++, ri += cols, oi += cols) {
+      sum = fround(sum + input[ri]);
+      count++;
+      output[oi] = sum / count;
+    }
+    for (let n = 0; n < p3; n++, ri += cols, li += cols, oi += cols) {
+      sum = fround(fround(sum + input[ri]) - input[li]);
+      output[oi] = sum / count;
+    }
+    for (let n = 0; n < p4; n++, li += cols, oi += cols) {
+      sum = fround(sum - input[li]);
+      count--;
+      output[oi] = sum / count;
+    }
+  }
+}
+
+/**
+ * The column pass over the compact `rows x 64` buffer, writing the filtered value of row sampleRows[i]
+ * into row i of the 64x64 output: the decimation, fused.
+ */
+function boxAlongColsAtRows(
+  input: Float32Array,
+  output: Float32Array,
+  rows: number,
+  window: number,
+  sampleRows: Int32Array,
+  sums: Float32Array,
+): void {
+  const [p1, p2, p3, p4] = boxPhases(rows, window);
+  const cols = DECIMATED;
+  sums.fill(0, 0, cols);
+  let ri = 0;
+  let li = 0;
+  let o = 0;
+  let next = 0;
+  let count = 0;
+  const emit = (): void => {
+    while (next < DECIMATED && sampleRows[next] === o) {
+      const outBase = next * DECIMATED;
+      for (let c = 0; c < cols; c++) output[outBase + c] = sums[c] / count;
+      next++;
+    }
+  };
+  for (let n = 0; n < p1; n++, ri += cols) {
+    for (let c = 0; c < cols; c++) sums[c] = sums[c] + input[ri + c];
+    count++;
+  }
+  for (let n = 0; n < p2; n++, ri += cols, o++) {
+    count++;
+    for (let c = 0; c < cols; c++) sums[c] = sums[c] + input[ri + c];
+    emit();
+  }
+  for (let n = 0; n < p3; n++, ri += cols, li += cols, o++) {
+    for (let c = 0; c < cols; c++) sums[c] = fround(sums[c] + input[ri + c]) - input[li + c];
+    emit();
+  }
+  for (let n = 0; n < p4; n++, li += cols, o++) {
+    count--;
+    for (let c = 0; c < cols; c++) sums[c] = sums[c] - input[li + c];
+    emit();
+  }
+}
+
+/** The reference's image-domain quality: summed absolute neighbour gradients on the 64x64 buffer, / 90, capped at 100. */
+function qualityOf(buf: Float32Array): number {
+  let gradientSum = 0;
+  for (let i = 0; i < DECIMATED - 1; i++) {
+    for (let j = 0; j < DECIMATED; j++) {
+      const u = buf[i * DECIMATED + j];
+      const v = buf[(i + 1) * DECIMATED + j];
+      gradientSum += Math.abs(Math.trunc(fround(fround(fround(u - v) * 100) / 255)));
+    }
+  }
+  for (let i = 0; i < DECIMATED; i++) {
+    for (let j = 0; j < DECIMATED - 1; j++) {
+      const u = buf[i * DECIMATED + j];
+      const v = buf[i * DECIMATED + j + 1];
+      gradientSum += Math.abs(Math.trunc(fround(fround(fround(u - v) * 100) / 255)));
+    }
+  }
+  return Math.min(100, Math.floor(gradientSum / 90));
+}
+
+/**
+ * The DCT of a rotated or mirrored image, derived from the original's coefficients by sign changes
+ * (odd/even frequency parity; index i is frequency i + 1) and, for the four that swap axes, transposition.
+ */
+function dihedralVariant(name: DihedralName, a: Float32Array, b: Float32Array): void {
+  for (let i = 0; i < DCT_N; i++) {
+    for (let j = 0; j < DCT_N; j++) {
+      const v = a[i * DCT_N + j];
+      switch (name) {
+        case 'orig':
+          b[i * DCT_N + j] = v;
+          break;
+        case 'rot90':
+          b[j * DCT_N + i] = j & 1 ? v : -v;
+          break;
+        case 'rot180':
+          b[i * DCT_N + j] = (i + j) & 1 ? -v : v;
+          break;
+        case 'rot270':
+          b[j * DCT_N + i] = i & 1 ? v : -v;
+          break;
+        case 'flipx':
+          b[i * DCT_N + j] = i & 1 ? v : -v;
+          break;
+        case 'flipy':
+          b[i * DCT_N + j] = j & 1 ? v : -v;
+          break;
+        case 'flipp':
+          b[j * DCT_N + i] = v;
+          break;
+        case 'flipm':
+          b[j * DCT_N + i] = (i + j) & 1 ? -v : v;
+          break;
+      }
+    }
+  }
+}
