@@ -42,7 +42,10 @@ function log(...a: unknown[]) {
   console.log(...a);
 }
 
-async function openStorage(): Promise<{ target: { dataDir?: string; databaseUrl?: string }; cleanup(): Promise<void> }> {
+async function openStorage(): Promise<{
+  target: { dataDir?: string; databaseUrl?: string };
+  cleanup(): Promise<void>;
+}> {
   if (engine === 'pglite') {
     const dataDir = mkdtempSync(join(tmpdir(), 'unseen-bench-'));
     return { target: { dataDir }, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
@@ -67,7 +70,10 @@ async function openStorage(): Promise<{ target: { dataDir?: string; databaseUrl?
   };
 }
 
-async function withDatabase<T>(target: { dataDir?: string; databaseUrl?: string }, fn: (d: BankDatabase) => Promise<T>) {
+async function withDatabase<T>(
+  target: { dataDir?: string; databaseUrl?: string },
+  fn: (d: BankDatabase) => Promise<T>,
+) {
   const d = target.databaseUrl ? openPostgres(target.databaseUrl) : await openPglite(target.dataDir);
   try {
     await migrate(d);
@@ -90,7 +96,9 @@ async function bulkLoad(d: BankDatabase): Promise<number> {
              1700000000 + i / 1000, i
       FROM generate_series(${from}::bigint, ${to}::bigint) AS i`);
   }
-  await d.db.execute(sql`UPDATE feed_clock SET last_seq = ${N}, last_ts = ${1700000000 + Math.floor(N / 1000)} WHERE id = 1`);
+  await d.db.execute(
+    sql`UPDATE feed_clock SET last_seq = ${N}, last_ts = ${1700000000 + Math.floor(N / 1000)} WHERE id = 1`,
+  );
   await d.db.execute(sql`ANALYZE hashes`);
   return (performance.now() - t0) / 1000;
 }
@@ -149,7 +157,9 @@ async function rawScan(target: { dataDir?: string; databaseUrl?: string }) {
     for (;;) {
       const r = (await d.db.execute(sql`SELECT value, last_mod_ts, change_seq, case_refs FROM hashes
           WHERE (last_mod_ts, change_seq) > (${lastTs}::bigint, ${lastSeq}::bigint)
-          ORDER BY last_mod_ts, change_seq LIMIT ${pageSize}`)) as unknown as { rows: { last_mod_ts: unknown; change_seq: unknown }[] };
+          ORDER BY last_mod_ts, change_seq LIMIT ${pageSize}`)) as unknown as {
+        rows: { last_mod_ts: unknown; change_seq: unknown }[];
+      };
       total += r.rows.length;
       if (r.rows.length < pageSize) break;
       const last = r.rows.at(-1)!;
@@ -179,7 +189,11 @@ function pdqFor(i: number): string {
 async function visibility(url: string, key: string) {
   const samples: number[] = [];
   for (let i = 0; i < 20; i++) {
-    const head = (await (await fetch(`${url}/v1/FetchHashes?startTimestamp=${2_000_000_000}&pageSize=1`, { headers: { 'Ocp-Apim-Subscription-Key': key } })).json()) as { nextSetTimestamp: number };
+    const head = (await (
+      await fetch(`${url}/v1/FetchHashes?startTimestamp=${2_000_000_000}&pageSize=1`, {
+        headers: { 'Ocp-Apim-Subscription-Key': key },
+      })
+    ).json()) as { nextSetTimestamp: number };
     void head;
     const cp = Math.floor(Date.now() / 1000) - 1;
     const value = pdqFor(9_000_000 + i);
@@ -190,7 +204,11 @@ async function visibility(url: string, key: string) {
       body: JSON.stringify({ pin: '493817', hashes: [{ signalType: 'pdq', value, quality: 90 }], consent }),
     });
     for (;;) {
-      const r = (await (await fetch(`${url}/v1/FetchHashes?startTimestamp=${cp}&pageSize=5000`, { headers: { 'Ocp-Apim-Subscription-Key': key } })).json()) as { hashRecords: { hashValue: string }[] };
+      const r = (await (
+        await fetch(`${url}/v1/FetchHashes?startTimestamp=${cp}&pageSize=5000`, {
+          headers: { 'Ocp-Apim-Subscription-Key': key },
+        })
+      ).json()) as { hashRecords: { hashValue: string }[] };
       if (r.hashRecords.some((h) => h.hashValue === value)) break;
     }
     samples.push(performance.now() - t0);
@@ -213,7 +231,11 @@ async function load(url: string, path: string, body: boolean) {
             {
               setupRequest: (req: autocannon.Request) => ({
                 ...req,
-                body: JSON.stringify({ pin: '493817', hashes: [{ signalType: 'pdq', value: pdqFor(++i), quality: 90 }], consent }),
+                body: JSON.stringify({
+                  pin: '493817',
+                  hashes: [{ signalType: 'pdq', value: pdqFor(++i), quality: 90 }],
+                  consent,
+                }),
               }),
             },
           ],
@@ -237,7 +259,9 @@ try {
     const loadSeconds = await withDatabase(storage.target, bulkLoad);
     log(`bulk load: ${loadSeconds.toFixed(1)} s`);
     const raw = await rawScan(storage.target);
-    log(`baseline raw SQL keyset scan: ${raw.records} rows in ${raw.seconds.toFixed(2)} s (${Math.round(raw.records / raw.seconds)} rows/s)`);
+    log(
+      `baseline raw SQL keyset scan: ${raw.records} rows in ${raw.seconds.toFixed(2)} s (${Math.round(raw.records / raw.seconds)} rows/s)`,
+    );
     const partner = await createPartner({ ...storage.target, name: 'bench-sync' });
     const { url, child } = await startServer(storage.target, 'production');
     try {
@@ -247,7 +271,9 @@ try {
           `(${Math.round(sync.records / sync.seconds)} records/s; ${(sync.seconds / raw.seconds).toFixed(2)}x the raw scan)`,
       );
       const vis = await visibility(url, partner.key);
-      log(`submit -> visible in next incremental fetch: p50 ${vis.p50.toFixed(1)} ms, max ${vis.max.toFixed(1)} ms (20 samples)`);
+      log(
+        `submit -> visible in next incremental fetch: p50 ${vis.p50.toFixed(1)} ms, max ${vis.max.toFixed(1)} ms (20 samples)`,
+      );
     } finally {
       await stopServer(child);
     }

@@ -4,7 +4,9 @@ import { startBank } from '@unseen/server';
 
 const light = process.env.BENCH_ARGON2 === 'light';
 const bank = await startBank({
-  ...(process.env.BENCH_DATABASE_URL ? { databaseUrl: process.env.BENCH_DATABASE_URL } : { dataDir: process.env.BENCH_DATA_DIR! }),
+  ...(process.env.BENCH_DATABASE_URL
+    ? { databaseUrl: process.env.BENCH_DATABASE_URL }
+    : { dataDir: process.env.BENCH_DATA_DIR! }),
   port: 0,
   webRoot: null,
   config: {

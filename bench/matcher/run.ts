@@ -2,7 +2,7 @@
 // bytes), against a /healthz no-op baseline measured in the same run; then how long a new or withdrawn
 // hash takes to take effect in a running matcher that follows a real bank.
 //
-//   node --conditions=unseen-source --import tsx bench/matcher/run.ts [--records 1000000] [--duration 10]
+//   node --conditions=unseen-source --import tsx bench/matcher/run.ts [--records 1000000] [--duration 10] [--store /tmp/m.sqlite]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,8 @@ const RECORDS = Number(arg('records', '1000000'));
 const DURATION = Number(arg('duration', '10'));
 const CONNECTIONS = Number(arg('connections', '16'));
 const CHANGES = Number(arg('changes', '5'));
+/** Reuse a generated synced bank across runs (generating 1M records through the feed path takes minutes). */
+const STORE = arg('store', '');
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** xorshift32: fixed-seed query hashes (disjoint seed from the bank's). */
@@ -36,7 +38,9 @@ function rng(seed: number): () => number {
 }
 function hexes(n: number, seed: number): string[] {
   const next = rng(seed);
-  return Array.from({ length: n }, () => Array.from({ length: 8 }, () => next().toString(16).padStart(8, '0')).join(''));
+  return Array.from({ length: n }, () =>
+    Array.from({ length: 8 }, () => next().toString(16).padStart(8, '0')).join(''),
+  );
 }
 /** The bank's first hashes (same generator and seed as matcher-server.ts), with some bits flipped. */
 function nearBankHashes(n: number, flips: number): string[] {
@@ -64,7 +68,11 @@ async function images(n: number): Promise<Buffer[]> {
         raw[o + 1] = d < 120 ? 230 : (y * 255) / h;
         raw[o + 2] = (next() & 63) + (d < 60 ? 150 : 0);
       }
-    out.push(await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 85 }).toBuffer());
+    out.push(
+      await sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+        .jpeg({ quality: 85 })
+        .toBuffer(),
+    );
   }
   return out;
 }
@@ -78,7 +86,11 @@ interface Load {
   non2xx: number;
 }
 
-async function load(name: string, url: string, opts: { bodies?: Buffer[]; contentType?: string; method?: 'GET' | 'POST' }): Promise<Load> {
+async function load(
+  name: string,
+  url: string,
+  opts: { bodies?: Buffer[]; contentType?: string; method?: 'GET' | 'POST' },
+): Promise<Load> {
   let i = 0;
   const bodies = opts.bodies;
   const result = await autocannon({
@@ -106,10 +118,19 @@ async function load(name: string, url: string, opts: { bodies?: Buffer[]; conten
   };
 }
 
-function startMatcher(args: string[]): Promise<{ child: ChildProcess; info: { url: string; records: number; generateMs: number; loadMs: number; rssMb: number } }> {
-  const child = spawn(process.execPath, ['--conditions=unseen-source', '--import', 'tsx', path.join(here, 'matcher-server.ts'), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+function startMatcher(
+  args: string[],
+): Promise<{
+  child: ChildProcess;
+  info: { url: string; records: number; generateMs: number; loadMs: number; searchUs: number; rssMb: number };
+}> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=unseen-source', '--import', 'tsx', path.join(here, 'matcher-server.ts'), ...args],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -129,11 +150,27 @@ const bank = await startBank({
   dataDir,
   port: 0,
   webRoot: null,
-  config: { logLevel: 'silent', argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 }, caseCreatePerIpPerMinute: 1e6, caseAccessPerIpPerMinute: 1e6, caseAccessPerCasePerMinute: 1e6, partnerRequestsPerMinute: 1e7 },
+  config: {
+    logLevel: 'silent',
+    argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+    caseCreatePerIpPerMinute: 1e6,
+    caseAccessPerIpPerMinute: 1e6,
+    caseAccessPerCasePerMinute: 1e6,
+    partnerRequestsPerMinute: 1e7,
+  },
 });
 const { key } = await createPartner({ name: 'bench-platform', dataDir });
 console.error(`generating/loading a ${RECORDS}-hash synced bank ...`);
-const { child, info } = await startMatcher(['--records', String(RECORDS), '--store', path.join(tmp, 'matcher.sqlite'), '--server', bank.url, '--key', key]);
+const { child, info } = await startMatcher([
+  '--records',
+  String(RECORDS),
+  '--store',
+  STORE || path.join(tmp, 'matcher.sqlite'),
+  '--server',
+  bank.url,
+  '--key',
+  key,
+]);
 console.error(`matcher up: ${JSON.stringify(info)}`);
 
 try {
@@ -144,7 +181,10 @@ try {
   console.error('load: /healthz baseline ...');
   const baseline = await load('GET /healthz (no-op baseline)', `${info.url}/healthz`, {});
   console.error('load: hash-only /match ...');
-  const hashOnly = await load('POST /match hash (JSON)', `${info.url}/match`, { bodies: queries, contentType: 'application/json' });
+  const hashOnly = await load('POST /match hash (JSON)', `${info.url}/match`, {
+    bodies: queries,
+    contentType: 'application/json',
+  });
   console.error('load: image bytes /match ...');
   const imageLoad = await load('POST /match image bytes (640x480 JPEG, 8 dihedral hashes)', `${info.url}/match`, {
     bodies: imgs,
@@ -153,12 +193,20 @@ try {
 
   // Change latency: a new hash on the bank -> matching in the running matcher; withdrawn -> not matching.
   const post = async (p: string, body: unknown) => {
-    const res = await fetch(`${bank.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${bank.url}${p}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`${p}: ${res.status} ${await res.text()}`);
     return (await res.json()) as { caseNumber: string };
   };
   const matches = async (hash: string) => {
-    const res = await fetch(`${info.url}/match`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signalType: 'ImagePDQ', hash }) });
+    const res = await fetch(`${info.url}/match`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ signalType: 'ImagePDQ', hash }),
+    });
     return ((await res.json()) as { matched: boolean }).matched;
   };
   const until = async (cond: () => Promise<boolean>) => {
@@ -191,7 +239,12 @@ try {
     const s = [...xs].sort((a, b) => a - b);
     return `median ${Math.round(s[Math.floor(s.length / 2)]!)} ms, max ${Math.round(s.at(-1)!)} ms (n=${s.length})`;
   };
-  console.log(`\nIndex: ${info.records.toLocaleString('en')} PDQ hashes (status total ${status.index.total}); store generated in ${(info.generateMs / 1000).toFixed(1)} s, loaded into memory in ${(info.loadMs / 1000).toFixed(1)} s; matcher RSS ${info.rssMb} MB.`);
+  console.log(
+    `\nIndex: ${info.records.toLocaleString('en')} PDQ hashes (status total ${status.index.total}); store generated through SyncedBank.applyPage in ${(info.generateMs / 1000).toFixed(1)} s (${Math.round(info.records / (info.generateMs / 1000)).toLocaleString('en')} records/s), loaded into memory in ${(info.loadMs / 1000).toFixed(1)} s; matcher RSS ${info.rssMb} MB.`,
+  );
+  console.log(
+    `In-process PDQ query (radius 31, no HTTP): ${info.searchUs} us per query = ${Math.round(1e6 / info.searchUs).toLocaleString('en')} queries/s on one core.`,
+  );
   console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per row, loopback, matcher in its own process.\n`);
   console.log('| load | req/s | ratio to baseline | p50 ms | p99 ms | errors |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');

@@ -119,7 +119,9 @@ export interface AdminTarget extends StorageOptions {
  * directly (under the lock) when no server holds it, otherwise through the running
  * server's admin socket, so the folder is never opened by two processes.
  */
-export async function openAdmin(target: AdminTarget = {}): Promise<AdminOps & { via: 'database' | 'server'; close(): Promise<void> }> {
+export async function openAdmin(
+  target: AdminTarget = {},
+): Promise<AdminOps & { via: 'database' | 'server'; close(): Promise<void> }> {
   const config = resolveConfig(target.config);
   const storage = resolveStorage(target);
   if (storage.databaseUrl) {
@@ -131,7 +133,10 @@ export async function openAdmin(target: AdminTarget = {}): Promise<AdminOps & { 
   const holder = readLock(storage.dataDir);
   if (holder) {
     if (!holder.adminSocket) {
-      throw new BankError('CONFLICT', `The data folder is in use by process ${holder.pid}, which offers no admin socket.`);
+      throw new BankError(
+        'CONFLICT',
+        `The data folder is in use by process ${holder.pid}, which offers no admin socket.`,
+      );
     }
     return { ...socketAdminOps(holder.adminSocket), via: 'server', close: async () => {} };
   }
@@ -169,7 +174,9 @@ export function createPartner(
   input: CreatePartnerInput & AdminTarget,
 ): Promise<{ id: string; name: string; key: string }> {
   const { name, extendedSignalTypes, ...target } = input;
-  return withAdmin(target, (ops) => ops.createPartner({ name, ...(extendedSignalTypes ? { extendedSignalTypes } : {}) }));
+  return withAdmin(target, (ops) =>
+    ops.createPartner({ name, ...(extendedSignalTypes ? { extendedSignalTypes } : {}) }),
+  );
 }
 
 export function listPartners(target: AdminTarget = {}): Promise<PartnerSummary[]> {

@@ -49,7 +49,11 @@ export class BankError extends Error {
   /** Seconds a client should wait, sent as Retry-After. */
   readonly retryAfterSeconds?: number;
 
-  constructor(code: BankErrorCode, message: string, extra: { details?: ErrorDetail[]; retryAfterSeconds?: number } = {}) {
+  constructor(
+    code: BankErrorCode,
+    message: string,
+    extra: { details?: ErrorDetail[]; retryAfterSeconds?: number } = {},
+  ) {
     super(message);
     this.name = 'BankError';
     this.code = code;

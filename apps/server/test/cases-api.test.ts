@@ -83,7 +83,12 @@ describe.each(engines)('person-facing case API on %s', (engine) => {
       ['PDQ quality 49', { hashes: [{ signalType: 'pdq', value: randomPdq(), quality: 49 }] }, 400, 'LOW_QUALITY_HASH'],
       ['all-zero PDQ', { hashes: [{ signalType: 'pdq', value: '0'.repeat(64), quality: 90 }] }, 400, 'DEGENERATE_HASH'],
       ['all-one PDQ', { hashes: [{ signalType: 'pdq', value: 'f'.repeat(64), quality: 90 }] }, 400, 'DEGENERATE_HASH'],
-      ['low-entropy PDQ', { hashes: [{ signalType: 'pdq', value: 'ff00'.repeat(16), quality: 90 }] }, 400, 'DEGENERATE_HASH'],
+      [
+        'low-entropy PDQ',
+        { hashes: [{ signalType: 'pdq', value: 'ff00'.repeat(16), quality: 90 }] },
+        400,
+        'DEGENERATE_HASH',
+      ],
       ['too many hashes', { hashes: [pdq(), pdq(), pdq(), pdq(), pdq(), pdq()] }, 400, 'TOO_MANY_HASHES'],
       ['no hashes', { hashes: [] }, 400, 'INVALID_REQUEST'],
       ['unknown signal type', { hashes: [{ signalType: 'tmk', value: 'x' }] }, 400, 'INVALID_REQUEST'],
@@ -214,7 +219,8 @@ describe.each(engines)('person-facing case API on %s', (engine) => {
     const again = await post(bank.app, `/api/v1/cases/${c.caseNumber}/withdraw`, { pin: goodPin });
     expect(again.status).toBe(200);
     expect((again.body.timeline as { event: string }[]).filter((t) => t.event === 'withdrawn')).toHaveLength(1);
-    const after = (await fetchPage(bank.app, partner.key, { startTimestamp: before.nextSetTimestamp, pageSize: 5000 })).body;
+    const after = (await fetchPage(bank.app, partner.key, { startTimestamp: before.nextSetTimestamp, pageSize: 5000 }))
+      .body;
     const rec = after.hashRecords.find((h) => h.hashValue === pdq)!;
     expect(rec.hashStatus).toBe('Withdrawn');
     expect(Object.values(rec.caseNumbers)).toEqual(['Withdrawn']);
@@ -230,7 +236,8 @@ describe.each(engines)('person-facing case API on %s', (engine) => {
       { signalType: 'pdq', value: onlyA, quality: 80 },
     ]);
     const b = await createCase(bank.app, [{ signalType: 'pdq', value: shared, quality: 90 }], '808172');
-    const start = (await fetchPage(bank.app, partner.key, { startTimestamp: 10, pageSize: 5000 })).body.nextSetTimestamp;
+    const start = (await fetchPage(bank.app, partner.key, { startTimestamp: 10, pageSize: 5000 })).body
+      .nextSetTimestamp;
     await post(bank.app, `/api/v1/cases/${a.caseNumber}/withdraw`, { pin: goodPin });
     const feed = (await fetchPage(bank.app, partner.key, { startTimestamp: start, pageSize: 5000 })).body;
     const sharedRec = feed.hashRecords.find((h) => h.hashValue === shared)!;
@@ -241,11 +248,13 @@ describe.each(engines)('person-facing case API on %s', (engine) => {
     const bStatus = await post(bank.app, `/api/v1/cases/${b.caseNumber}/status`, { pin: '808172' });
     expect((bStatus.body.hashes as { status: string }[])[0].status).toBe('Active');
     await post(bank.app, `/api/v1/cases/${b.caseNumber}/withdraw`, { pin: '808172' });
-    const feed2 = (await fetchPage(bank.app, partner.key, { startTimestamp: feed.nextSetTimestamp, pageSize: 5000 })).body;
+    const feed2 = (await fetchPage(bank.app, partner.key, { startTimestamp: feed.nextSetTimestamp, pageSize: 5000 }))
+      .body;
     expect(feed2.hashRecords.find((h) => h.hashValue === shared)!.hashStatus).toBe('Withdrawn');
     // Re-submitting a withdrawn hash in a new case makes it Active again.
     await createCase(bank.app, [{ signalType: 'pdq', value: shared, quality: 90 }], '550193');
-    const feed3 = (await fetchPage(bank.app, partner.key, { startTimestamp: feed2.nextSetTimestamp, pageSize: 5000 })).body;
+    const feed3 = (await fetchPage(bank.app, partner.key, { startTimestamp: feed2.nextSetTimestamp, pageSize: 5000 }))
+      .body;
     expect(feed3.hashRecords.find((h) => h.hashValue === shared)!.hashStatus).toBe('Active');
   });
 

@@ -122,7 +122,11 @@ export const goodPin = '493817';
 
 export async function post(app: FastifyInstance, url: string, payload: unknown, headers: Record<string, string> = {}) {
   const res = await app.inject({ method: 'POST', url, payload: payload as object, headers });
-  return { status: res.statusCode, body: res.json() as Record<string, unknown> & { error?: { code: string; message: string } }, headers: res.headers };
+  return {
+    status: res.statusCode,
+    body: res.json() as Record<string, unknown> & { error?: { code: string; message: string } },
+    headers: res.headers,
+  };
 }
 
 export async function createCase(
@@ -132,7 +136,11 @@ export async function createCase(
 ) {
   const r = await post(app, '/api/v1/cases', { pin, hashes, consent });
   if (r.status !== 201) throw new Error(`case creation failed: ${JSON.stringify(r.body)}`);
-  return r.body as unknown as { caseNumber: string; status: string; hashes: { signalType: string; value: string; status: string }[] };
+  return r.body as unknown as {
+    caseNumber: string;
+    status: string;
+    hashes: { signalType: string; value: string; status: string }[];
+  };
 }
 
 export async function fetchPage(

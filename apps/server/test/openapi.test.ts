@@ -13,7 +13,10 @@ describe('docs/openapi.json', () => {
   });
 
   it('documents every public endpoint and the error shape', async () => {
-    const doc = JSON.parse(await generateOpenApi()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = JSON.parse(await generateOpenApi()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(doc.openapi).toBe('3.1.0');
     for (const [path, method] of [
       ['/api/v1/cases', 'post'],

@@ -48,7 +48,9 @@ describe.each(engines)('StopNCII partner API on %s', (engine) => {
 
     it('accepts Bearer and Ocp-Apim-Subscription-Key (x-functions-key is ignored)', async () => {
       expect((await get({ authorization: `Bearer ${partner.key}` })).statusCode).toBe(200);
-      expect((await get({ 'ocp-apim-subscription-key': partner.key, 'x-functions-key': 'whatever' })).statusCode).toBe(200);
+      expect((await get({ 'ocp-apim-subscription-key': partner.key, 'x-functions-key': 'whatever' })).statusCode).toBe(
+        200,
+      );
     });
 
     it.each([
@@ -178,7 +180,11 @@ describe.each(engines)('StopNCII partner API on %s', (engine) => {
       let token: string | undefined;
       let pages = 0;
       for (;;) {
-        const { body } = await fetchPage(bank.app, partner.key, { startTimestamp: start, pageSize: 2, nextPageToken: token });
+        const { body } = await fetchPage(bank.app, partner.key, {
+          startTimestamp: start,
+          pageSize: 2,
+          nextPageToken: token,
+        });
         for (const r of body.hashRecords) seen.set(r.hashValue, r);
         pages++;
         if (pages === 1) {
@@ -233,20 +239,33 @@ describe.each(engines)('StopNCII partner API on %s', (engine) => {
       const r = await post(
         bank.app,
         '/v1/SubmitFeedback',
-        { count: 2, hashFeedbacks: [{ hashValue: v, feedbackValue: 'Blocked', tags: ['Nude'] }, { hashValue: randomPdq(), feedbackValue: 'PendingReview', tags: [] }] },
+        {
+          count: 2,
+          hashFeedbacks: [
+            { hashValue: v, feedbackValue: 'Blocked', tags: ['Nude'] },
+            { hashValue: randomPdq(), feedbackValue: 'PendingReview', tags: [] },
+          ],
+        },
         { authorization: `Bearer ${partner.key}` },
       );
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ count: 2, accepted: 1 });
       expect((r.body.unknownHashValues as string[]).length).toBe(1);
-      await post(bank.app, '/v1/SubmitFeedback', { count: 1, hashFeedbacks: [{ hashValue: v, feedbackValue: 'NotBlocked', tags: [] }] }, {
-        'ocp-apim-subscription-key': other.key,
-      });
+      await post(
+        bank.app,
+        '/v1/SubmitFeedback',
+        { count: 1, hashFeedbacks: [{ hashValue: v, feedbackValue: 'NotBlocked', tags: [] }] },
+        {
+          'ocp-apim-subscription-key': other.key,
+        },
+      );
       const status = await post(bank.app, `/api/v1/cases/${c.caseNumber}/status`, { pin: goodPin });
       const fb = (status.body.hashes as { feedback: Record<string, unknown> }[])[0].feedback;
       expect(fb).toMatchObject({ matched: 2, removed: 1, reviewedNotRemoved: 1 });
       expect(typeof fb.lastReportedAt).toBe('string');
-      expect((status.body.timeline as { event: string }[]).filter((t) => t.event === 'partner_feedback')).toHaveLength(2);
+      expect((status.body.timeline as { event: string }[]).filter((t) => t.event === 'partner_feedback')).toHaveLength(
+        2,
+      );
       const feed = await fetchPage(bank.app, partner.key, { startTimestamp: nextSetTimestamp, pageSize: 1000 });
       const rec = feed.body.hashRecords.find((x) => x.hashValue === v)!;
       expect(rec.CSPFeedbacks).toEqual([{ source: 'acme', feedbackValue: 'Blocked', tags: ['Nude'] }]);
@@ -279,7 +298,12 @@ describe.each(engines)('StopNCII partner API on %s', (engine) => {
           count: 2,
           hashRecords: [
             { lastModtimestamp: 0, signalType: 'StopNCIISignalType.ImagePDQ', hashValue: a, CSPFeedbacks: [] },
-            { lastModtimestamp: 0, signalType: 'VideoMD5', hashValue: b, CSPFeedbacks: [{ tags: ['Adult'], feedbackValue: 'PendingReview' }] },
+            {
+              lastModtimestamp: 0,
+              signalType: 'VideoMD5',
+              hashValue: b,
+              CSPFeedbacks: [{ tags: ['Adult'], feedbackValue: 'PendingReview' }],
+            },
           ],
         },
         { 'ocp-apim-subscription-key': partner.key, 'x-functions-key': 'f' },

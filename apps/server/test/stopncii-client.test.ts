@@ -121,7 +121,11 @@ describe.each(engines)('a StopNCII-style client syncing from the bank on %s', (e
       if (shared) values.push(shared);
       const c = await createCase(
         bank.app,
-        values.map((v) => (v.length === 32 ? { signalType: 'md5' as const, value: v } : { signalType: 'pdq' as const, value: v, quality: 90 })),
+        values.map((v) =>
+          v.length === 32
+            ? { signalType: 'md5' as const, value: v }
+            : { signalType: 'pdq' as const, value: v, quality: 90 },
+        ),
         pin,
       );
       cases.push({ caseNumber: c.caseNumber, values, pin });
@@ -137,7 +141,12 @@ describe.each(engines)('a StopNCII-style client syncing from the bank on %s', (e
       if (page === 2) await post(bank.app, `/api/v1/cases/${cases[0].caseNumber}/withdraw`, { pin: goodPin });
       if (page === 3) await addCase(2);
       if (page === 4) {
-        await post(bank.app, '/v1/SubmitFeedback', { count: 1, hashFeedbacks: [{ hashValue: cases[1].values[0], feedbackValue: 'Blocked', tags: ['Nude'] }] }, { authorization: `Bearer ${partner.key}` });
+        await post(
+          bank.app,
+          '/v1/SubmitFeedback',
+          { count: 1, hashFeedbacks: [{ hashValue: cases[1].values[0], feedbackValue: 'Blocked', tags: ['Nude'] }] },
+          { authorization: `Bearer ${partner.key}` },
+        );
       }
     });
     await client.sync();
@@ -145,9 +154,29 @@ describe.each(engines)('a StopNCII-style client syncing from the bank on %s', (e
 
     // Incremental round: shared-hash withdrawal, other partner's feedback, partner-submitted hashes.
     await post(bank.app, `/api/v1/cases/${a.caseNumber}/withdraw`, { pin: goodPin });
-    await post(bank.app, '/v1/SubmitFeedback', { count: 1, hashFeedbacks: [{ hashValue: cases[2].values[0], feedbackValue: 'NotBlocked', tags: [] }] }, { authorization: `Bearer ${other.key}` });
-    await post(bank.app, '/v1/SubmitFeedback', { count: 1, hashFeedbacks: [{ hashValue: cases[2].values[1], feedbackValue: 'PendingReview', tags: ['Adult'] }] }, { authorization: `Bearer ${partner.key}` });
-    await post(bank.app, '/v1/SubmitHashes', { count: 1, hashRecords: [{ lastModtimestamp: 0, signalType: 'StopNCIISignalType.ImagePDQ', hashValue: randomPdq(), CSPFeedbacks: [] }] }, { 'ocp-apim-subscription-key': other.key, 'x-functions-key': 'x' });
+    await post(
+      bank.app,
+      '/v1/SubmitFeedback',
+      { count: 1, hashFeedbacks: [{ hashValue: cases[2].values[0], feedbackValue: 'NotBlocked', tags: [] }] },
+      { authorization: `Bearer ${other.key}` },
+    );
+    await post(
+      bank.app,
+      '/v1/SubmitFeedback',
+      { count: 1, hashFeedbacks: [{ hashValue: cases[2].values[1], feedbackValue: 'PendingReview', tags: ['Adult'] }] },
+      { authorization: `Bearer ${partner.key}` },
+    );
+    await post(
+      bank.app,
+      '/v1/SubmitHashes',
+      {
+        count: 1,
+        hashRecords: [
+          { lastModtimestamp: 0, signalType: 'StopNCIISignalType.ImagePDQ', hashValue: randomPdq(), CSPFeedbacks: [] },
+        ],
+      },
+      { 'ocp-apim-subscription-key': other.key, 'x-functions-key': 'x' },
+    );
     const before = client.checkpoint;
     await client.sync();
     expect(client.checkpoint).toBeGreaterThanOrEqual(before);

@@ -10,7 +10,7 @@ import { startTestBank } from './support/bank.js';
 import { ensureWebBuilt } from './support/build.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { type Fixtures, makeFixtures } from './support/fixtures.js';
-import { asFilePayload, heading, screenshot, tabTo } from './support/flow.js';
+import { asFilePayload, heading, screenshot, tabTo, until } from './support/flow.js';
 
 const PIN = 'quiet-harbour-82';
 
@@ -35,8 +35,8 @@ describe.skipIf(!chromiumAvailable)('accessibility (real bank, headless Chromium
   }
 
   async function expectFocusOnHeading(page: Page, text: string): Promise<void> {
-    await expect.poll(() => heading(page).textContent()).toBe(text);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    await until(() => heading(page).textContent()).toBe(text);
+    await until(() => page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
   }
 
   it('works by keyboard alone, with axe clean on every step', async () => {
@@ -44,7 +44,7 @@ describe.skipIf(!chromiumAvailable)('accessibility (real bank, headless Chromium
     const context = await browser.newContext({ locale: 'en-GB', bypassCSP: true, reducedMotion: 'reduce' });
     const page = await context.newPage();
     await page.goto(bank.url);
-    await expect.poll(() => heading(page).textContent()).toBe('Stop intimate images from being shared');
+    await until(() => heading(page).textContent()).toBe('Stop intimate images from being shared');
     await expectAccessible(page, 'start');
 
     // The skip link is the first stop and moves focus to the main content.
@@ -144,7 +144,7 @@ describe.skipIf(!chromiumAvailable)('accessibility (real bank, headless Chromium
       page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
     await page.goto(bank.url);
-    await expect.poll(() => heading(page).textContent()).toBe('Evita que se compartan imágenes íntimas');
+    await until(() => heading(page).textContent()).toBe('Evita que se compartan imágenes íntimas');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('es');
     expect(await overflow()).toBeLessThanOrEqual(0);
     const transition = await page
@@ -156,10 +156,10 @@ describe.skipIf(!chromiumAvailable)('accessibility (real bank, headless Chromium
 
     // The switcher changes language and remembers it.
     await page.getByTestId('language').selectOption('fr');
-    await expect.poll(() => heading(page).textContent()).toBe('Empêcher le partage d’images intimes');
+    await until(() => heading(page).textContent()).toBe('Empêcher le partage d’images intimes');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('fr');
     await page.getByTestId('language').selectOption('en');
-    await expect.poll(() => heading(page).textContent()).toBe('Stop intimate images from being shared');
+    await until(() => heading(page).textContent()).toBe('Stop intimate images from being shared');
     await screenshot(page, '10-mobile-320-start');
 
     await page.getByRole('button', { name: 'Start' }).click();
@@ -181,11 +181,11 @@ describe.skipIf(!chromiumAvailable)('accessibility (real bank, headless Chromium
     await expectAccessible(page, 'files (320 px)');
     await screenshot(page, '11-mobile-320-files');
     await page.getByRole('button', { name: 'Continue' }).click();
-    await expect.poll(() => heading(page).textContent()).toBe('Agree and choose a PIN');
+    await until(() => heading(page).textContent()).toBe('Agree and choose a PIN');
     expect(await overflow()).toBeLessThanOrEqual(0);
 
     await page.goto(`${bank.url}/#/case`);
-    await expect.poll(() => heading(page).textContent()).toBe('Check your case');
+    await until(() => heading(page).textContent()).toBe('Check your case');
     expect(await overflow()).toBeLessThanOrEqual(0);
     await context.close();
   });

@@ -10,7 +10,7 @@ import { startTestBank } from './support/bank.js';
 import { ensureWebBuilt } from './support/build.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { type Fixtures, makeFixtures } from './support/fixtures.js';
-import { answerEligibility, asFilePayload, heading, screenshot } from './support/flow.js';
+import { answerEligibility, asFilePayload, heading, screenshot, until } from './support/flow.js';
 
 const PIN = 'lantern-47-river';
 
@@ -68,7 +68,7 @@ describe.skipIf(!chromiumAvailable)('person flow end to end (real bank, headless
         name,
       ).toBe(false);
     }
-    await expect.poll(() => heading(page).textContent()).toContain('Stop intimate images');
+    await until(() => heading(page).textContent()).toContain('Stop intimate images');
     const origin = new URL(bank.url).origin;
     for (const url of requests)
       expect(url.startsWith(origin) || url.startsWith('blob:') || url.startsWith('data:'), url).toBe(true);
@@ -79,25 +79,25 @@ describe.skipIf(!chromiumAvailable)('person flow end to end (real bank, headless
     const { context, page } = await newPage();
     await page.goto(bank.url);
     await page.getByRole('button', { name: 'Start' }).click();
-    await expect.poll(() => heading(page).textContent()).toBe('Check this service is right for you');
+    await until(() => heading(page).textContent()).toBe('Check this service is right for you');
 
     // Nothing answered: an error summary, no step change.
     await page.getByRole('button', { name: 'Continue' }).click();
-    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('answer every question');
+    await until(() => page.getByRole('alert').first().textContent()).toContain('answer every question');
 
     await answerEligibility(page, { over18: 'no', inContent: 'yes', intimate: 'yes' });
-    await expect.poll(() => heading(page).textContent()).toBe('There is a service made for you');
+    await until(() => heading(page).textContent()).toBe('There is a service made for you');
     const link = page.getByRole('link', { name: 'Go to Take It Down' });
     expect(await link.getAttribute('href')).toBe('https://takeitdown.ncmec.org/');
     await screenshot(page, '03-refusal-under-18');
 
     await page.getByRole('button', { name: 'Change my answers' }).click();
     await answerEligibility(page, { over18: 'yes', inContent: 'no', intimate: 'yes' });
-    await expect.poll(() => heading(page).textContent()).toBe('Only the person in the images can ask');
+    await until(() => heading(page).textContent()).toBe('Only the person in the images can ask');
 
     await page.getByRole('button', { name: 'Change my answers' }).click();
     await answerEligibility(page, { over18: 'yes', inContent: 'yes', intimate: 'no' });
-    await expect.poll(() => heading(page).textContent()).toBe('This service is only for intimate images');
+    await until(() => heading(page).textContent()).toBe('This service is only for intimate images');
     // Focus moved to the new step's heading for keyboard and screen-reader users.
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
     await context.close();
@@ -134,13 +134,13 @@ describe.skipIf(!chromiumAvailable)('person flow end to end (real bank, headless
     await page.goto(bank.url);
     await screenshot(page, '01-start');
     await page.getByRole('button', { name: 'Start' }).click();
-    await expect.poll(() => heading(page).textContent()).toBe('Check this service is right for you');
+    await until(() => heading(page).textContent()).toBe('Check this service is right for you');
     await page.locator('input[name="over18"][value="yes"]').check();
     await page.locator('input[name="inContent"][value="yes"]').check();
     await page.locator('input[name="intimate"][value="yes"]').check();
     await screenshot(page, '02-eligibility');
     await page.getByRole('button', { name: 'Continue' }).click();
-    await expect.poll(() => heading(page).textContent()).toBe('Choose the images and videos');
+    await until(() => heading(page).textContent()).toBe('Choose the images and videos');
 
     const all = [fixtures.goodJpeg, fixtures.goodPng, fixtures.flatPng, fixtures.corruptJpeg, fixtures.video];
     if (fixtures.realVideo) all.push(fixtures.realVideo);
@@ -166,7 +166,7 @@ describe.skipIf(!chromiumAvailable)('person flow end to end (real bank, headless
     await screenshot(page, '04-files');
 
     await page.getByRole('button', { name: 'Continue' }).click();
-    await expect.poll(() => heading(page).textContent()).toBe('Agree and choose a PIN');
+    await until(() => heading(page).textContent()).toBe('Agree and choose a PIN');
     const expectedTypes = ['md5', 'pdq', 'pdq', ...(fixtures.realVideo ? ['md5', 'vpdq'] : [])].sort();
     expect(await page.locator('.alert').first().textContent()).toContain(`${expectedTypes.length} hashes`);
 
@@ -189,7 +189,7 @@ describe.skipIf(!chromiumAvailable)('person flow end to end (real bank, headless
     ]);
     expect(response.status()).toBe(201);
     created = await response.json();
-    await expect.poll(() => heading(page).textContent()).toBe('Your case has been created');
+    await until(() => heading(page).textContent()).toBe('Your case has been created');
     expect(await page.getByTestId('case-number').textContent()).toBe(created?.caseNumber);
     await screenshot(page, '06-result');
 
@@ -280,12 +280,12 @@ describe.skipIf(!chromiumAvailable)('person flow end to end (real bank, headless
     const caseNumber = created?.caseNumber ?? '';
     const { context, page } = await newPage();
     await page.goto(`${bank.url}/#/case`);
-    await expect.poll(() => heading(page).textContent()).toBe('Check your case');
+    await until(() => heading(page).textContent()).toBe('Check your case');
 
     await page.locator('input[name="caseNumber"]').fill(caseNumber.toLowerCase());
     await page.locator('input[name="pin"]').fill('wrong-pin-000');
     await page.getByRole('button', { name: 'Open case' }).click();
-    await expect.poll(() => page.getByTestId('case-error').textContent()).toContain('could not open a case');
+    await until(() => page.getByTestId('case-error').textContent()).toContain('could not open a case');
     expect(await page.getByTestId('case-details').count()).toBe(0);
 
     await page.locator('input[name="pin"]').fill(PIN);
@@ -308,8 +308,8 @@ describe.skipIf(!chromiumAvailable)('person flow end to end (real bank, headless
 
     await page.getByRole('button', { name: 'Withdraw this case' }).click();
     await dialog.getByRole('button', { name: 'Yes, withdraw' }).click();
-    await expect.poll(() => details.getAttribute('data-status')).toBe('withdrawn');
-    await expect.poll(() => page.getByTestId('case-notice').textContent()).toContain('has been withdrawn');
+    await until(() => details.getAttribute('data-status')).toBe('withdrawn');
+    await until(() => page.getByTestId('case-notice').textContent()).toContain('has been withdrawn');
     expect(await page.getByRole('button', { name: 'Withdraw this case' }).count()).toBe(0);
     await screenshot(page, '09-withdrawn');
     await context.close();

@@ -222,7 +222,15 @@ export class MultiIndexHashingIndex implements HammingIndex {
     const keys = this.queryKeys;
     for (let t = 0; t < this.substrings; t++) keys[t] = substringKey(q, 0, this.starts[t], this.bits[t]);
     if (this.baseCount > 0) this.probeBase(plan.radii, radius, out);
-    if (this.deltaLive > 0) this.probeDelta(plan.radii, radius, out);
+    if (this.deltaLive > 0) {
+      // The delta has no bucket directory: probing costs one hash-map lookup per full-key neighbour, so a
+      // small delta is cheaper to scan.
+      if (plan.keyProbes * this.costModel.probe < this.deltaCount * this.costModel.scanRow) {
+        this.probeDelta(plan.radii, radius, out);
+      } else {
+        scanWords(this.deltaWords, this.deltaIds, this.deltaCount, q, radius, this.deltaDead, out);
+      }
+    }
     return out.toSortedResults();
   }
 

@@ -114,9 +114,11 @@ export function planRadii(
       const t = tables[i];
       const next = radii[i] + 1;
       if (next > t.bits) continue;
+      // The last term (a thousandth of a probe per key neighbour) only breaks ties toward small radii when
+      // the base is empty or tiny; it stands for the unbucketed delta part.
       const c =
         binomial(t.prefixBits, next) * (model.probe + t.bucketEntries * model.entry) +
-        binomial(t.bits, next) * t.keyMatches * model.candidate;
+        binomial(t.bits, next) * (t.keyMatches * model.candidate + model.probe * 1e-3);
       if (c < bestCost) {
         bestCost = c;
         best = i;

@@ -125,9 +125,9 @@ function buildPipeline(filePath: string, options: ReadVideoFramesOptions, frameI
 }
 
 /**
- * Decoded RGB24 frames of the first video stream, streamed from ffmpeg: one frame in memory at a
- * time (plus the pipe's buffer), whatever the video's length. Breaking out of the loop or
- * aborting the signal kills ffmpeg.
+ * Decoded RGB24 frames of the video stream `probeVideo` chose, streamed from ffmpeg. Memory is
+ * bounded whatever the video's length: the current frame plus a read-ahead of about two frames.
+ * Breaking out of the loop or aborting the signal kills ffmpeg.
  */
 export async function* readVideoFrames(filePath: string, options: ReadVideoFramesOptions): AsyncGenerator<VideoFrame> {
   const { info, signal } = options;
@@ -138,7 +138,7 @@ export async function* readVideoFrames(filePath: string, options: ReadVideoFrame
   if (!Number.isInteger(info.width) || !Number.isInteger(info.height) || info.width < 1 || info.height < 1) {
     throw new VideoError('INVALID_OPTIONS', `bad frame size ${info.width}x${info.height}`);
   }
-  signal?.throwIfAborted();
+  if (signal?.aborted) throw new VideoError('ABORTED', 'video decoding was aborted', { cause: signal.reason });
   const processes = buildPipeline(filePath, options, frameInterval);
   const killAll = () => {
     for (const { child } of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -21,6 +21,20 @@ const LUMA_R = fround(0.299);
 const LUMA_G = fround(0.587);
 const LUMA_B = fround(0.114);
 const DECIMATED = 64;
+/** Rows of luma produced ahead of the first filter pass (it interleaves four rows). */
+const ROW_BLOCK = 4;
+
+interface PendingPixels {
+  data: PixelBuffer['data'];
+  channels: number;
+  /** Samples per source row. */
+  rowStride: number;
+  srcHeight: number;
+  squash: boolean;
+  /** Size of the luma plane to produce (512x512 when squashed). */
+  width: number;
+  height: number;
+}
 const DCT_N = 16;
 
 /**
@@ -46,6 +60,11 @@ export class PdqHasher {
   private readonly sorted = new Float32Array(DCT_N * DCT_N);
   private lastMedian = 0;
   private lastQuality = 0;
+  /**
+   * Pixels whose luma has not been computed yet. Luma is produced four rows at a time just before
+   * the first filter pass reads them (still in cache), instead of in a separate pass over the image.
+   */
+  private pending: PendingPixels | null = null;
 
   /** Hashes pixels and returns a freshly allocated result. */
   hashPixels(img: PixelBuffer, opts: HashOptions = {}): PdqHash {
@@ -134,6 +153,7 @@ export class PdqHasher {
     }
     this.ensureCapacity(width, height);
     this.luma.set(luma);
+    this.pending = null;
   }
 
   /** Validates pixels and fills `this.luma`, applying the reference's 512 squash unless full resolution. */
@@ -157,16 +177,33 @@ export class PdqHasher {
     const outW = squash ? REFERENCE_SQUASH_SIDE : width;
     const outH = squash ? REFERENCE_SQUASH_SIDE : height;
     this.ensureCapacity(outW, outH);
-    if (!squash) {
-      if (channels < 3) greyToLuma(data, channels, this.luma, width * height);
-      else rgbToLuma(data, channels, this.luma, width * height);
-      return { width, height };
+    if (squash) {
+      // Nearest-neighbour squash: src = floor(dst * size / 512), applied while computing luma.
+      for (let x = 0; x < outW; x++) this.squashCols[x] = Math.floor((x * width) / outW) * channels;
     }
-    // Nearest-neighbour squash: src = floor(dst * size / 512), done on the fly while computing luma.
-    const cols = this.squashCols;
-    for (let x = 0; x < outW; x++) cols[x] = Math.floor((x * width) / outW) * channels;
-    squashToLuma(data, channels, width * channels, height, outH, cols, outW, this.luma);
+    this.pending = {
+      data,
+      channels,
+      rowStride: width * channels,
+      srcHeight: height,
+      squash,
+      width: outW,
+      height: outH,
+    };
     return { width: outW, height: outH };
+  }
+
+  /** Computes luma for output rows y0 <= y < y1 of the pending pixels (no-op when luma was given). */
+  private fillLumaRows(y0: number, y1: number): void {
+    const p = this.pending;
+    if (p === null) return;
+    if (p.squash) {
+      squashToLuma(p.data, p.channels, p.rowStride, p.srcHeight, p.height, this.squashCols, p.width, this.luma, y0, y1);
+    } else if (p.channels < 3) {
+      greyToLuma(p.data, p.channels, this.luma, y0 * p.width, y1 * p.width);
+    } else {
+      rgbToLuma(p.data, p.channels, this.luma, y0 * p.width, y1 * p.width);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -175,6 +212,7 @@ export class PdqHasher {
   /** Fills buffer64 and dct16 from `this.luma`; returns false for images too small to hash. */
   private downsampleAndTransform(width: number, height: number, skipFilterAt64: boolean): boolean {
     if (width < MIN_HASHABLE_SIDE || height < MIN_HASHABLE_SIDE) {
+      this.pending = null;
       this.buffer64.fill(0);
       this.dct16.fill(0);
       this.lastMedian = 0;
@@ -183,10 +221,12 @@ export class PdqHasher {
     }
     if (skipFilterAt64 && width === DECIMATED && height === DECIMATED) {
       // The reference's plain hash takes a 64x64 input as the decimated buffer directly.
+      this.fillLumaRows(0, height);
       this.buffer64.set(this.luma.subarray(0, DECIMATED * DECIMATED));
     } else {
       this.jaroszAndDecimate(width, height);
     }
+    this.pending = null; // do not keep the caller's pixels alive
     this.lastQuality = qualityOf(this.buffer64);
     this.dct64To16();
     return true;
@@ -237,7 +277,11 @@ export class PdqHasher {
     }
     const a = this.luma;
     const b = this.scratch;
-    boxAlongRows(a, b, height, width, windowAlongRows);
+    for (let y = 0; y < height; y += ROW_BLOCK) {
+      const end = Math.min(height, y + ROW_BLOCK);
+      this.fillLumaRows(y, end);
+      boxAlongRows(a, b, y, end, width, windowAlongRows);
+    }
     boxAlongCols(b, a, height, width, windowAlongCols);
     // Second pass: rows into a compact height x 64 buffer (reusing scratch), then the 64 columns.
     boxAlongRowsAtColumns(a, b, height, width, windowAlongRows, colsIdx);
@@ -307,15 +351,15 @@ const LUMA_B_TABLE = Float64Array.from({ length: 256 }, (_, v) => fround(LUMA_B 
 type Samples = PixelBuffer['data'];
 
 /** Y = (0.299 R + 0.587 G) + 0.114 B in float32; `& 255` keeps the low byte of 16-bit samples, as the reference. */
-function rgbToLuma(data: Samples, channels: number, luma: Float32Array, pixels: number): void {
-  for (let i = 0, p = 0; i < pixels; i++, p += channels) {
+function rgbToLuma(data: Samples, channels: number, luma: Float32Array, start: number, end: number): void {
+  for (let i = start, p = start * channels; i < end; i++, p += channels) {
     luma[i] = fround(LUMA_R_TABLE[data[p] & 255] + LUMA_G_TABLE[data[p + 1] & 255]) + LUMA_B_TABLE[data[p + 2] & 255];
   }
 }
 
 /** The reference uses the grey value itself as luma (no coefficients); a second (alpha) channel is ignored. */
-function greyToLuma(data: Samples, channels: number, luma: Float32Array, pixels: number): void {
-  for (let i = 0, p = 0; i < pixels; i++, p += channels) luma[i] = data[p] & 255;
+function greyToLuma(data: Samples, channels: number, luma: Float32Array, start: number, end: number): void {
+  for (let i = start, p = start * channels; i < end; i++, p += channels) luma[i] = data[p] & 255;
 }
 
 function squashToLuma(
@@ -327,8 +371,10 @@ function squashToLuma(
   cols: Int32Array,
   outW: number,
   luma: Float32Array,
+  y0: number,
+  y1: number,
 ): void {
-  for (let y = 0, i = 0; y < outH; y++) {
+  for (let y = y0, i = y0 * outW; y < y1; y++) {
     const rowStart = Math.floor((y * height) / outH) * rowStride;
     if (channels < 3) {
       for (let x = 0; x < outW; x++, i++) luma[i] = data[rowStart + cols[x]] & 255;
@@ -355,10 +401,17 @@ function boxPhases(length: number, window: number): [number, number, number, num
  * subtract the leaving one) divided by the current window size. Four rows run interleaved: each row's
  * sum is a serial chain of rounding steps, and independent chains side by side keep the CPU busy.
  */
-function boxAlongRows(input: Float32Array, output: Float32Array, rows: number, cols: number, window: number): void {
+function boxAlongRows(
+  input: Float32Array,
+  output: Float32Array,
+  firstRow: number,
+  endRow: number,
+  cols: number,
+  window: number,
+): void {
   const [p1, p2, p3, p4] = boxPhases(cols, window);
-  let r = 0;
-  for (; r + 4 <= rows; r += 4) {
+  let r = firstRow;
+  for (; r + 4 <= endRow; r += 4) {
     const b0 = r * cols;
     const b1 = b0 + cols;
     const b2 = b1 + cols;
@@ -411,7 +464,7 @@ function boxAlongRows(input: Float32Array, output: Float32Array, rows: number, c
       output[b3 + oi] = s3 / count;
     }
   }
-  for (; r < rows; r++) {
+  for (; r < endRow; r++) {
     const base = r * cols;
     let ri = base;
     let li = base;

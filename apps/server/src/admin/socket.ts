@@ -34,7 +34,9 @@ export async function startAdminSocket(socketPath: string, ops: AdminOps): Promi
   app.post('/admin/partners/:id/rotate', async (req) => ops.rotatePartnerKey(idParam.parse(req.params).id));
   app.post('/admin/partners/:id/revoke', async (req) => ops.revokePartner(idParam.parse(req.params).id));
   app.post('/admin/cases/:id/unlock', async (req) => ops.unlockCase(idParam.parse(req.params).id));
-  app.post('/admin/operators', async (req, reply) => reply.code(201).send(await ops.createOperator(createOperatorInput.parse(req.body))));
+  app.post('/admin/operators', async (req, reply) =>
+    reply.code(201).send(await ops.createOperator(createOperatorInput.parse(req.body))),
+  );
   await app.listen({ path: socketPath });
   chmodSync(socketPath, 0o600);
   return app;

@@ -52,7 +52,11 @@ export interface DataDirLock {
 /** Takes the data folder exclusively; throws CONFLICT naming the holder when another live process has it. */
 export function acquireLock(dataDir: string, adminSocket?: string): DataDirLock {
   const path = lockPath(dataDir);
-  const info: LockInfo = { pid: process.pid, startedAt: new Date().toISOString(), ...(adminSocket ? { adminSocket } : {}) };
+  const info: LockInfo = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    ...(adminSocket ? { adminSocket } : {}),
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o600);

@@ -9,7 +9,9 @@ export const partners = pgTable('partners', {
   keyId: text('key_id').notNull().unique(),
   keyHash: text('key_hash').notNull(),
   extendedSignalTypes: boolean('extended_signal_types').notNull().default(false),
-  status: text('status', { enum: ['active', 'revoked'] }).notNull().default('active'),
+  status: text('status', { enum: ['active', 'revoked'] })
+    .notNull()
+    .default('active'),
   createdAt: tz('created_at').notNull().defaultNow(),
   keyRotatedAt: tz('key_rotated_at'),
   revokedAt: tz('revoked_at'),
@@ -35,7 +37,9 @@ export const hashes = pgTable('hashes', {
   signalType: text('signal_type', { enum: ['pdq', 'md5', 'vpdq'] }).notNull(),
   value: text('value').notNull(),
   quality: integer('quality'),
-  distribution: text('distribution', { enum: ['shared', 'held'] }).notNull().default('shared'),
+  distribution: text('distribution', { enum: ['shared', 'held'] })
+    .notNull()
+    .default('shared'),
   hashStatus: text('hash_status', { enum: ['received', 'active', 'withdrawn'] }).notNull(),
   feedStatus: text('feed_status').notNull(),
   caseRefs: jsonb('case_refs').$type<Record<string, string>>().notNull(),

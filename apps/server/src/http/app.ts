@@ -50,7 +50,11 @@ function toBankError(err: FastifyError | Error, request: FastifyRequest): BankEr
   }
   const code = (err as FastifyError).code;
   const status = (err as FastifyError).statusCode;
-  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError) {
+  if (
+    code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    err instanceof SyntaxError
+  ) {
     return new BankError('MALFORMED_JSON', 'The request body is not valid JSON.');
   }
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) {
@@ -80,7 +84,11 @@ export async function buildApp(ctx: BankContext, options: BuildAppOptions = {}):
   const app = Fastify({
     logger: {
       level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers["ocp-apim-subscription-key"]', 'req.headers["x-functions-key"]'],
+      redact: [
+        'req.headers.authorization',
+        'req.headers["ocp-apim-subscription-key"]',
+        'req.headers["x-functions-key"]',
+      ],
       serializers: {
         // A case number is half of a credential: keep it out of request logs.
         req: (req: { method: string; url: string; ip?: string }) => ({

@@ -11,7 +11,11 @@ export function limiter(
   perMinute: number,
   key: (req: FastifyRequest) => string = (req) => req.ip,
 ) {
-  const check = app.createRateLimit({ max: perMinute, timeWindow: 60_000, keyGenerator: (req) => `${name}:${key(req)}` });
+  const check = app.createRateLimit({
+    max: perMinute,
+    timeWindow: 60_000,
+    keyGenerator: (req) => `${name}:${key(req)}`,
+  });
   return async (request: FastifyRequest) => {
     const r = await check(request);
     if (!r.isAllowed && r.isExceeded) {

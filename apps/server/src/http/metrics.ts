@@ -14,7 +14,11 @@ export function createMetrics() {
       registers: [registry],
     }),
     casesCreated: new Counter({ name: 'unseen_cases_created_total', help: 'Cases created.', registers: [registry] }),
-    casesWithdrawn: new Counter({ name: 'unseen_cases_withdrawn_total', help: 'Case withdrawals.', registers: [registry] }),
+    casesWithdrawn: new Counter({
+      name: 'unseen_cases_withdrawn_total',
+      help: 'Case withdrawals.',
+      registers: [registry],
+    }),
     pinFailures: new Counter({
       name: 'unseen_case_auth_failures_total',
       help: 'Rejected case number + PIN attempts (wrong PIN or unknown case).',
@@ -25,7 +29,11 @@ export function createMetrics() {
       help: 'Hash records served by FetchHashes.',
       registers: [registry],
     }),
-    feedback: new Counter({ name: 'unseen_partner_feedback_total', help: 'Feedback items accepted.', registers: [registry] }),
+    feedback: new Counter({
+      name: 'unseen_partner_feedback_total',
+      help: 'Feedback items accepted.',
+      registers: [registry],
+    }),
   };
 }
 

@@ -20,7 +20,12 @@ export async function generateOpenApi(): Promise<string> {
   } as unknown as BankDatabase;
   const config = resolveConfig({ logLevel: 'silent' });
   const app = await buildApp(
-    { database, config, hasher: new SecretHasher({ memoryCost: 64, timeCost: 1, parallelism: 1 }), keyCache: new Map() },
+    {
+      database,
+      config,
+      hasher: new SecretHasher({ memoryCost: 64, timeCost: 1, parallelism: 1 }),
+      keyCache: new Map(),
+    },
     { webRoot: null },
   );
   await app.ready();

@@ -99,7 +99,13 @@ export const fetchHashesResponse = z.object({
 export const submitFeedbackBody = z.object({
   count: z.number().int().optional(),
   hashFeedbacks: z
-    .array(z.object({ hashValue: z.string().max(1_000_000), feedbackValue, tags: z.array(z.string().max(200)).max(50).default([]) }))
+    .array(
+      z.object({
+        hashValue: z.string().max(1_000_000),
+        feedbackValue,
+        tags: z.array(z.string().max(200)).max(50).default([]),
+      }),
+    )
     .max(10_000),
 });
 
@@ -119,7 +125,10 @@ export const submitHashesBody = z.object({
         hashValue: z.string().max(1_000_000),
         CSPFeedbacks: z
           .array(
-            z.object({ tags: z.array(z.string().max(200)).max(50).optional(), feedbackValue: feedbackValue.optional() }),
+            z.object({
+              tags: z.array(z.string().max(200)).max(50).optional(),
+              feedbackValue: feedbackValue.optional(),
+            }),
           )
           .optional(),
       }),

@@ -1,7 +1,10 @@
 import type { Db } from '../db/engine.js';
 import { auditLog, caseEvents } from '../db/schema.js';
 
-export type Actor = { type: 'person'; id?: string } | { type: 'partner'; id: string } | { type: 'admin' | 'system'; id?: string };
+export type Actor =
+  | { type: 'person'; id?: string }
+  | { type: 'partner'; id: string }
+  | { type: 'admin' | 'system'; id?: string };
 
 /** Appends one audit entry. Never pass secrets (PINs, keys, case numbers) in details. */
 export async function audit(

@@ -69,10 +69,7 @@ export async function unlockCase(tx: Db, caseId: number): Promise<void> {
 
 /** Marks the case and its memberships withdrawn; returns the affected hash ids. */
 export async function withdrawCaseRows(tx: Db, caseId: number): Promise<number[]> {
-  await tx
-    .update(cases)
-    .set({ status: 'withdrawn', withdrawnAt: sql`now()` })
-    .where(eq(cases.id, caseId));
+  await tx.update(cases).set({ status: 'withdrawn', withdrawnAt: sql`now()` }).where(eq(cases.id, caseId));
   const changed = await tx
     .update(caseHashes)
     .set({ status: 'withdrawn', withdrawnAt: sql`now()` })

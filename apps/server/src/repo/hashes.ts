@@ -27,11 +27,7 @@ export async function upsertHashes(tx: Db, list: NormalisedHash[]): Promise<numb
   return list.map((h) => byKey.get(`${h.signalType}:${h.value}`)!);
 }
 
-export async function findHashesByValue(
-  db: Db,
-  values: string[],
-  types: SignalType[],
-): Promise<Map<string, number>> {
+export async function findHashesByValue(db: Db, values: string[], types: SignalType[]): Promise<Map<string, number>> {
   if (values.length === 0) return new Map();
   const found = await rows<{ id: unknown; value: string }>(
     db,

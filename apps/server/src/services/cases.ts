@@ -124,10 +124,16 @@ export async function createCase(ctx: BankContext, input: CreateCaseInput): Prom
     await touchHashes(tx, ids);
     await addCaseEvents(tx, [row.id], 'created');
     await addCaseEvents(tx, [row.id], 'shared_with_partners');
-    await audit(tx, { type: 'person', id: `case:${row.id}` }, 'case.created', { type: 'case', id: row.id }, {
-      hashes: list.length,
-      signalTypes: [...new Set(list.map((h) => h.signalType))],
-    });
+    await audit(
+      tx,
+      { type: 'person', id: `case:${row.id}` },
+      'case.created',
+      { type: 'case', id: row.id },
+      {
+        hashes: list.length,
+        signalTypes: [...new Set(list.map((h) => h.signalType))],
+      },
+    );
     return row;
   });
   return {
@@ -178,10 +184,16 @@ export async function authenticateCase(ctx: BankContext, caseNumberInput: string
     if (locked) {
       await db.transaction(async (tx) => {
         await addCaseEvents(tx, [row.id], 'locked_after_failed_pins');
-        await audit(tx, { type: 'system' }, 'case.locked', { type: 'case', id: row.id }, {
-          failures: ctx.config.maxPinFailures,
-          seconds: ctx.config.lockoutSeconds,
-        });
+        await audit(
+          tx,
+          { type: 'system' },
+          'case.locked',
+          { type: 'case', id: row.id },
+          {
+            failures: ctx.config.maxPinFailures,
+            seconds: ctx.config.lockoutSeconds,
+          },
+        );
       });
     }
     throw invalidCredentials();
@@ -230,9 +242,15 @@ export async function withdrawCase(ctx: BankContext, caseNumber: string, pin: st
       const hashIds = await withdrawCaseRows(tx, row.id);
       await touchHashes(tx, hashIds);
       await addCaseEvents(tx, [row.id], 'withdrawn');
-      await audit(tx, { type: 'person', id: `case:${row.id}` }, 'case.withdrawn', { type: 'case', id: row.id }, {
-        hashes: hashIds.length,
-      });
+      await audit(
+        tx,
+        { type: 'person', id: `case:${row.id}` },
+        'case.withdrawn',
+        { type: 'case', id: row.id },
+        {
+          hashes: hashIds.length,
+        },
+      );
     });
   }
   const fresh = (await findCaseByNumber(ctx.database.db, row.caseNumber!))!;
@@ -240,7 +258,10 @@ export async function withdrawCase(ctx: BankContext, caseNumber: string, pin: st
 }
 
 /** Operator unlock of a case locked by failed PINs (admin CLI). */
-export async function unlockCase(ctx: BankContext, caseNumberInput: string): Promise<{ caseNumber: string; unlocked: boolean }> {
+export async function unlockCase(
+  ctx: BankContext,
+  caseNumberInput: string,
+): Promise<{ caseNumber: string; unlocked: boolean }> {
   const caseNumber = normaliseCaseNumber(caseNumberInput);
   if (!caseNumber) throw new BankError('INVALID_CASE_NUMBER', 'This case number is not valid.');
   const row = await findCaseByNumber(ctx.database.db, caseNumber);

@@ -53,7 +53,8 @@ function encodeToken(t: PageToken): string {
 }
 
 function decodeToken(raw: string, partnerId: string): PageToken {
-  const bad = () => new BankError('INVALID_PAGE_TOKEN', 'This nextPageToken is not valid; restart from startTimestamp.');
+  const bad = () =>
+    new BankError('INVALID_PAGE_TOKEN', 'This nextPageToken is not valid; restart from startTimestamp.');
   let t: PageToken;
   try {
     t = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as PageToken;
@@ -120,7 +121,8 @@ export async function fetchHashes(
   const hasMore = got.length > pageSize;
   const page = hasMore ? got.slice(0, pageSize) : got;
   const records: HashRecord[] = page.map((r) => {
-    const refs = typeof r.case_refs === 'string' ? (JSON.parse(r.case_refs) as Record<string, CaseStatusName>) : r.case_refs;
+    const refs =
+      typeof r.case_refs === 'string' ? (JSON.parse(r.case_refs) as Record<string, CaseStatusName>) : r.case_refs;
     const tags = r.tags === null ? [] : typeof r.tags === 'string' ? (JSON.parse(r.tags) as string[]) : r.tags;
     return {
       lastModtimestamp: num(r.last_mod_ts),
@@ -135,9 +137,7 @@ export async function fetchHashes(
   const lastTs = last ? num(last.last_mod_ts) : afterTs;
   return {
     count: records.length,
-    nextPageToken: hasMore
-      ? encodeToken({ v: 1, p: partner.id, s: start, t: lastTs, q: num(last!.change_seq) })
-      : null,
+    nextPageToken: hasMore ? encodeToken({ v: 1, p: partner.id, s: start, t: lastTs, q: num(last!.change_seq) }) : null,
     nextSetTimestamp: Math.max(start, lastTs),
     hasMoreRecords: hasMore,
     hashRecords: records,
@@ -179,7 +179,9 @@ export async function submitFeedback(
       await tx.execute(sql`
         INSERT INTO partner_feedback (hash_id, partner_id, feedback_value, tags)
         VALUES ${sql.join(
-          [...latest].map(([id, i]) => sql`(${id}::bigint, ${partner.id}, ${i.feedbackValue}, ${JSON.stringify(i.tags)}::jsonb)`),
+          [...latest].map(
+            ([id, i]) => sql`(${id}::bigint, ${partner.id}, ${i.feedbackValue}, ${JSON.stringify(i.tags)}::jsonb)`,
+          ),
           sql`, `,
         )}
         ON CONFLICT (hash_id, partner_id) DO UPDATE
@@ -217,7 +219,11 @@ export async function submitHashes(
   accepted: number;
   hashRecords: { signalType: string; hashValue: string; hashStatus: CaseStatusName }[];
 }> {
-  const details: { index: number; code: 'UNSUPPORTED_SIGNAL_TYPE' | 'INVALID_HASH' | 'LOW_QUALITY_HASH' | 'DEGENERATE_HASH' | 'INVALID_REQUEST'; message: string }[] = [];
+  const details: {
+    index: number;
+    code: 'UNSUPPORTED_SIGNAL_TYPE' | 'INVALID_HASH' | 'LOW_QUALITY_HASH' | 'DEGENERATE_HASH' | 'INVALID_REQUEST';
+    message: string;
+  }[] = [];
   const list: { hash: NormalisedHash; feedback: FeedbackValue; tags: string[] }[] = [];
   records.forEach((r, index) => {
     const t = parsePartnerSignalType(r.signalType);
@@ -270,9 +276,15 @@ export async function submitHashes(
           SET feedback_value = excluded.feedback_value, tags = excluded.tags, updated_at = now()`);
       await touchHashes(tx, ids);
       await addCaseEvents(tx, await personCasesHolding(tx, ids), 'partner_feedback');
-      await audit(tx, { type: 'partner', id: partner.id }, 'partner.hashes_submitted', { type: 'case', id: c.id }, {
-        hashes: ids.length,
-      });
+      await audit(
+        tx,
+        { type: 'partner', id: partner.id },
+        'partner.hashes_submitted',
+        { type: 'case', id: c.id },
+        {
+          hashes: ids.length,
+        },
+      );
     });
   }
   return {

@@ -68,7 +68,8 @@ export async function createPartnerAccount(
   actor: Actor = { type: 'admin' },
 ): Promise<{ id: string; name: string; key: string }> {
   const name = input.name.trim();
-  if (name.length === 0 || name.length > 100) throw new BankError('INVALID_REQUEST', 'A partner name is 1-100 characters.');
+  if (name.length === 0 || name.length > 100)
+    throw new BankError('INVALID_REQUEST', 'A partner name is 1-100 characters.');
   const { keyId, key } = newKey();
   const keyHash = await ctx.hasher.hash(key);
   const id = `p_${randomId(12)}`;
@@ -76,10 +77,16 @@ export async function createPartnerAccount(
   if (await findPartner(db, name)) throw new BankError('CONFLICT', `A partner named "${name}" already exists.`);
   await db.transaction(async (tx) => {
     await insertPartner(tx, { id, name, keyId, keyHash, extendedSignalTypes: input.extendedSignalTypes ?? false });
-    await audit(tx, actor, 'partner.created', { type: 'partner', id }, {
-      name,
-      extendedSignalTypes: input.extendedSignalTypes ?? false,
-    });
+    await audit(
+      tx,
+      actor,
+      'partner.created',
+      { type: 'partner', id },
+      {
+        name,
+        extendedSignalTypes: input.extendedSignalTypes ?? false,
+      },
+    );
   });
   return { id, name, key };
 }

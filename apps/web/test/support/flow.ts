@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import type { Fixture } from './fixtures.js';
 
 /** Screenshots go to docs/screenshots only when asked (UNSEEN_SCREENSHOTS=dir), so test runs leave the repo alone. */
@@ -53,4 +54,9 @@ export async function tabTo(
     if (matches(el)) return;
   }
   throw new Error('Tab never reached the wanted element');
+}
+
+/** expect.poll with room for a loaded CI machine (Argon2 PIN checks, PGlite); UI states, never fixed sleeps. */
+export function until<T>(read: () => T | Promise<T>): ReturnType<typeof expect.poll<T>> {
+  return expect.poll(read, { timeout: 20_000, interval: 50 });
 }

@@ -78,6 +78,8 @@ export class MatcherService {
   private loop: Promise<void> | undefined;
   private lastSyncError: SyncErrorInfo | null = null;
   private firstSyncDone = false;
+  /** Cached so a match answer does not read SQLite; refreshed after every committed page. */
+  private checkpoint: number | undefined;
   private readonly startedAt = Date.now();
   private readonly metrics;
 
@@ -158,6 +160,7 @@ export class MatcherService {
   /** Loads the synced bank into memory, then follows the feed in the background. */
   async start(): Promise<void> {
     this.matcher.load(this.store.indexRecords());
+    this.checkpoint = this.store.checkpoint;
     this.store.on('changes', this.onChanges);
     if (this.store.checkpoint !== undefined && !this.store.cursor) this.firstSyncDone = true;
     if (this.client) {
@@ -310,7 +313,7 @@ export class MatcherService {
   }
 
   private indexInfo() {
-    return { size: this.matcher.size.total, checkpoint: this.store.checkpoint ?? null };
+    return { size: this.matcher.size.total, checkpoint: this.checkpoint ?? null };
   }
 }
 

@@ -6,7 +6,13 @@ import { errorBody } from '../schemas.js';
 export const opsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['ops'], summary: 'Liveness: the process serves HTTP.', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Liveness: the process serves HTTP.',
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   );
   app.get(
