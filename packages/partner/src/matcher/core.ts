@@ -70,7 +70,11 @@ interface VideoEntry {
   frameIds: number[];
 }
 
-function toEntry(record: StoredRecord | IndexRecord, signalType: MatchableSignalType, hashValue = record.hashValue): BankEntry {
+function toEntry(
+  record: StoredRecord | IndexRecord,
+  signalType: MatchableSignalType,
+  hashValue = record.hashValue,
+): BankEntry {
   return {
     signalType,
     hashValue,
@@ -174,7 +178,8 @@ export class Matcher {
       this.pdqById.set(id, toEntry(record, 'ImagePDQ', value));
       n++;
     }
-    if (n > 0) this.pdqIndex = this.indexBuilder(ids.subarray(0, n), new Uint8Array(hashes.buffer, hashes.byteOffset, n * 32));
+    if (n > 0)
+      this.pdqIndex = this.indexBuilder(ids.subarray(0, n), new Uint8Array(hashes.buffer, hashes.byteOffset, n * 32));
   }
 
   apply(changes: readonly StoreChange[]): void {

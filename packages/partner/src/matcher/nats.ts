@@ -213,6 +213,8 @@ export class NatsMatchConsumer {
     }
     let result: MatchResultEvent;
     try {
+      // Hashing media can outlast ack_wait on a busy worker: tell JetStream we are still on it.
+      if (!event.hash) msg.working();
       const outcome = await this.match(event);
       result = { id: event.id, ok: true, worker: this.worker, at, ...outcome };
     } catch (err) {

@@ -145,7 +145,7 @@ export class MatcherService {
           this.set({ signal_type: 'VideoVPDQ' }, size.VideoVPDQ);
         },
       }),
-      checkpointAge: new Gauge({
+      lastSyncAge: new Gauge({
         name: 'unseen_matcher_last_sync_age_seconds',
         help: 'Seconds since the feed was last read successfully (alert on this, not on checkpoint age)',
         registers: [registry],
@@ -169,8 +169,10 @@ export class MatcherService {
         intervalMs: this.options.syncIntervalMs ?? 1000,
         pageSize: this.options.pageSize,
         signal: this.abort.signal,
-        onPage: (p) =>
-          this.metrics.syncRecords.inc(p.applied.added + p.applied.updated + p.applied.removed + p.applied.swept),
+        onPage: (p) => {
+          this.checkpoint = p.checkpoint;
+          this.metrics.syncRecords.inc(p.applied.added + p.applied.updated + p.applied.removed + p.applied.swept);
+        },
         onSync: (summary: SyncSummary) => {
           this.firstSyncDone = true;
           this.lastSyncError = null;
