@@ -1,13 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Bank, type BankOptions, generateBank } from './generate.ts';
+import { type Bank, type BankOptions, generateBank } from './generate.js';
 
 /** Bump when generate.ts changes what it produces, so stale cached banks are never reused. */
 const GENERATOR_VERSION = 1;
 
 /** Generating 10M hashes takes minutes in JS; the seeded output is cached under the OS temp dir. */
-export function loadOrGenerateBank(options: BankOptions, useCache: boolean): { bank: Bank; cached: boolean; ms: number } {
+export function loadOrGenerateBank(
+  options: BankOptions,
+  useCache: boolean,
+): { bank: Bank; cached: boolean; ms: number } {
   const dir = path.join(tmpdir(), 'unseen-index-bench');
   const file = path.join(dir, `bank-v${GENERATOR_VERSION}-n${options.n}-q${options.queries}-s${options.seed}.bin`);
   const t0 = performance.now();

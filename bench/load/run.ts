@@ -63,10 +63,18 @@ function pdq(): string {
   }
 }
 
-async function storage(): Promise<{ env: Record<string, string>; target: { dataDir: string } | { databaseUrl: string }; cleanup(): Promise<void> }> {
+async function storage(): Promise<{
+  env: Record<string, string>;
+  target: { dataDir: string } | { databaseUrl: string };
+  cleanup(): Promise<void>;
+}> {
   if (engine === 'pglite') {
     const dataDir = mkdtempSync(join(tmpdir(), 'unseen-load-'));
-    return { env: { LOAD_DATA_DIR: dataDir }, target: { dataDir }, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+    return {
+      env: { LOAD_DATA_DIR: dataDir },
+      target: { dataDir },
+      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
   }
   const base = process.env.LOAD_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = 'unseen_load';
@@ -158,12 +166,28 @@ async function main() {
             setupRequest: (req: autocannon.Request) => {
               const roll = rand();
               if (roll < 0.4) {
-                const hashes = Array.from({ length: 1 + Math.floor(rand() * 2) }, () => ({ signalType: 'pdq', value: pdq(), quality: 90 }));
-                return { ...req, method: 'POST', path: '/api/v1/cases', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pin: PIN, consent, hashes }) };
+                const hashes = Array.from({ length: 1 + Math.floor(rand() * 2) }, () => ({
+                  signalType: 'pdq',
+                  value: pdq(),
+                  quality: 90,
+                }));
+                return {
+                  ...req,
+                  method: 'POST',
+                  path: '/api/v1/cases',
+                  headers: { 'content-type': 'application/json' },
+                  body: JSON.stringify({ pin: PIN, consent, hashes }),
+                };
               }
               if (roll < 0.7) {
                 const c = cases[Math.floor(rand() * cases.length)];
-                return { ...req, method: 'POST', path: `/api/v1/cases/${c}/status`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pin: PIN }) };
+                return {
+                  ...req,
+                  method: 'POST',
+                  path: `/api/v1/cases/${c}/status`,
+                  headers: { 'content-type': 'application/json' },
+                  body: JSON.stringify({ pin: PIN }),
+                };
               }
               return {
                 ...req,
@@ -177,7 +201,15 @@ async function main() {
         ],
       }),
     );
-    const result = { engine, argon2: args.argon2, duration, connections, baseline, mixed, ratioToHealthz: mixed.rps / baseline.rps };
+    const result = {
+      engine,
+      argon2: args.argon2,
+      duration,
+      connections,
+      baseline,
+      mixed,
+      ratioToHealthz: mixed.rps / baseline.rps,
+    };
     console.log(JSON.stringify(result, null, 2));
     console.log(
       `| ${engine} | ${args.argon2} | ${connections} | ${mixed.rps} | ${mixed.p50} | ${mixed.p99} | ${mixed.requests} | ${mixed.errors + mixed.non2xx} | ${baseline.rps} |`,

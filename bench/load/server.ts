@@ -4,7 +4,9 @@
 import { startBank } from '@unseen/server';
 
 const bank = await startBank({
-  ...(process.env.LOAD_DATABASE_URL ? { databaseUrl: process.env.LOAD_DATABASE_URL } : { dataDir: process.env.LOAD_DATA_DIR! }),
+  ...(process.env.LOAD_DATABASE_URL
+    ? { databaseUrl: process.env.LOAD_DATABASE_URL }
+    : { dataDir: process.env.LOAD_DATA_DIR! }),
   port: 0,
   webRoot: null,
   config: {

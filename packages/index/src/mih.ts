@@ -4,6 +4,7 @@ import { IdTable } from './id-table.js';
 import {
   type CostModel,
   DEFAULT_COST_MODEL,
+  MAX_PLAN_PROBES,
   MAX_SUBSTRINGS,
   MIN_SUBSTRINGS,
   neighbourMasks,
@@ -19,11 +20,11 @@ import { type ReadOptions, readSnapshot, SnapshotKind, type WriteOptions, writeS
 import { sortRowsByKey } from './sort.js';
 import type { HammingIndex, SearchResult } from './types.js';
 
-export const DEFAULT_SUBSTRINGS = 12;
+export const DEFAULT_SUBSTRINGS = 11;
 const GOLDEN = 0x9e3779b1;
 
 export interface MultiIndexHashingOptions {
-  /** Number of substrings m (8..64). Default 12, chosen by measurement (see README). */
+  /** Number of substrings m (8..64). Default 11, chosen by measurement (see README). */
   substrings?: number;
   /** Upper bound on bucket-directory bits per substring table (default 24). */
   maxBucketBits?: number;
@@ -225,7 +226,8 @@ export class MultiIndexHashingIndex implements HammingIndex {
     if (this.deltaLive > 0) {
       // The delta has no bucket directory: probing costs one hash-map lookup per full-key neighbour, so a
       // small delta is cheaper to scan.
-      if (plan.keyProbes * this.costModel.probe < this.deltaCount * this.costModel.scanRow) {
+      const probeCost = plan.keyProbes * this.costModel.probe;
+      if (plan.keyProbes <= MAX_PLAN_PROBES && probeCost < this.deltaCount * this.costModel.scanRow) {
         this.probeDelta(plan.radii, radius, out);
       } else {
         scanWords(this.deltaWords, this.deltaIds, this.deltaCount, q, radius, this.deltaDead, out);
@@ -596,7 +598,8 @@ export class MultiIndexHashingIndex implements HammingIndex {
       const o = row * 8;
       let d = popcount32(H[o] ^ q0) + popcount32(H[o + 1] ^ q1) + popcount32(H[o + 2] ^ q2) + popcount32(H[o + 3] ^ q3);
       if (d > radius) continue;
-      d += popcount32(H[o + 4] ^ q4) + popcount32(H[o + 5] ^ q5) + popcount32(H[o + 6] ^ q6) + popcount32(H[o + 7] ^ q7);
+      d +=
+        popcount32(H[o + 4] ^ q4) + popcount32(H[o + 5] ^ q5) + popcount32(H[o + 6] ^ q6) + popcount32(H[o + 7] ^ q7);
       if (d > radius) continue;
       // Only true matches reach here: tombstone and duplicate checks cost nothing for the many misses.
       if ((dead[row >>> 5] & (1 << (row & 31))) !== 0 || stamp[row] === gen) continue;

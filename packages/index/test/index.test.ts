@@ -39,7 +39,12 @@ describe('MultiIndexHashingIndex specifics', () => {
     for (const m of [8, 12, 16]) {
       const { bits } = substringLayout(m);
       expect(bits.reduce((a, b) => a + b, 0)).toBe(256);
-      const shapes = Array.from(bits, (b) => ({ bits: b, prefixBits: Math.min(b, 18), bucketEntries: 5, keyMatches: 1 }));
+      const shapes = Array.from(bits, (b) => ({
+        bits: b,
+        prefixBits: Math.min(b, 18),
+        bucketEntries: 5,
+        keyMatches: 1,
+      }));
       for (let r = 0; r <= 256; r++) {
         const plan = planRadii(r, shapes, 1e12, { probe: 1, entry: 0.1, candidate: 1, scanRow: 1 });
         if (plan === null) continue;
@@ -51,7 +56,12 @@ describe('MultiIndexHashingIndex specifics', () => {
         expect(sum).toBeGreaterThan(r);
       }
     }
-    const shapes12 = Array.from(substringLayout(12).bits, (b) => ({ bits: b, prefixBits: 20, bucketEntries: 8, keyMatches: 3 }));
+    const shapes12 = Array.from(substringLayout(12).bits, (b) => ({
+      bits: b,
+      prefixBits: 20,
+      bucketEntries: 8,
+      keyMatches: 3,
+    }));
     expect(planRadii(31, shapes12, 1e7, { probe: 1, entry: 0.1, candidate: 1, scanRow: 0.2 })).not.toBeNull();
   });
 

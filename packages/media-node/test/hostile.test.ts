@@ -61,7 +61,12 @@ function pngBomb(width: number, height: number, rows: number): Buffer {
   ihdr[8] = 8; // bit depth
   ihdr[9] = 0; // grey
   const raw = Buffer.alloc(rows * (width + 1)); // filter byte 0 + zero pixels per row
-  return Buffer.concat([PNG_MAGIC, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    PNG_MAGIC,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 async function expectMediaCode(promise: Promise<unknown>, codes: MediaErrorCode[]): Promise<void> {
@@ -110,22 +115,87 @@ describe('image decompression bombs and hostile headers', () => {
   });
 
   it('JPEG, GIF, WebP and TIFF headers declaring 65535 x 65535 are refused', async () => {
-    const sof = Buffer.from([0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0xff, 0xff, 0xff, 0xff, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xff, 0xd9]);
-    const gif = Buffer.concat([Buffer.from('GIF89a', 'ascii'), Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00]), Buffer.from([0x2c, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b])]);
+    const sof = Buffer.from([
+      0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0xff, 0xff, 0xff, 0xff, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03,
+      0x11, 0x01, 0xff, 0xd9,
+    ]);
+    const gif = Buffer.concat([
+      Buffer.from('GIF89a', 'ascii'),
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00]),
+      Buffer.from([0x2c, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b]),
+    ]);
     const vp8x = Buffer.alloc(10);
     vp8x.writeUIntLE(16383, 4, 3); // canvas width - 1 (max 16384)
     vp8x.writeUIntLE(16383, 7, 3);
-    const webpBody = Buffer.concat([Buffer.from('WEBP', 'ascii'), Buffer.from('VP8X', 'ascii'), Buffer.from([10, 0, 0, 0]), vp8x]);
-    const webp = Buffer.concat([Buffer.from('RIFF', 'ascii'), Buffer.from([webpBody.length & 0xff, webpBody.length >> 8, 0, 0]), webpBody]);
-    const tiff = Buffer.from([
-      0x49, 0x49, 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00, // little-endian, IFD at 8
-      0x03, 0x00, // 3 entries
-      0x00, 0x01, 0x04, 0x00, 0x01, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00, 0x00, // ImageWidth 65535
-      0x01, 0x01, 0x04, 0x00, 0x01, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00, 0x00, // ImageLength 65535
-      0x02, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, // BitsPerSample 8
-      0x00, 0x00, 0x00, 0x00,
+    const webpBody = Buffer.concat([
+      Buffer.from('WEBP', 'ascii'),
+      Buffer.from('VP8X', 'ascii'),
+      Buffer.from([10, 0, 0, 0]),
+      vp8x,
     ]);
-    for (const [name, bytes] of [['jpeg', sof], ['gif', gif], ['webp', webp], ['tiff', tiff]] as const) {
+    const webp = Buffer.concat([
+      Buffer.from('RIFF', 'ascii'),
+      Buffer.from([webpBody.length & 0xff, webpBody.length >> 8, 0, 0]),
+      webpBody,
+    ]);
+    const tiff = Buffer.from([
+      0x49,
+      0x49,
+      0x2a,
+      0x00,
+      0x08,
+      0x00,
+      0x00,
+      0x00, // little-endian, IFD at 8
+      0x03,
+      0x00, // 3 entries
+      0x00,
+      0x01,
+      0x04,
+      0x00,
+      0x01,
+      0x00,
+      0x00,
+      0x00,
+      0xff,
+      0xff,
+      0x00,
+      0x00, // ImageWidth 65535
+      0x01,
+      0x01,
+      0x04,
+      0x00,
+      0x01,
+      0x00,
+      0x00,
+      0x00,
+      0xff,
+      0xff,
+      0x00,
+      0x00, // ImageLength 65535
+      0x02,
+      0x01,
+      0x03,
+      0x00,
+      0x01,
+      0x00,
+      0x00,
+      0x00,
+      0x08,
+      0x00,
+      0x00,
+      0x00, // BitsPerSample 8
+      0x00,
+      0x00,
+      0x00,
+      0x00,
+    ]);
+    for (const [name, bytes] of [
+      ['jpeg', sof],
+      ['gif', gif],
+      ['webp', webp],
+      ['tiff', tiff],
+    ] as const) {
       const code = await decodesOrTypedError(bytes);
       // Refused either way: by the pixel cap, or because the header leads to no decodable data.
       expect(['IMAGE_TOO_LARGE', 'CORRUPT_IMAGE', 'UNSUPPORTED_FORMAT'], name).toContain(code);
@@ -133,10 +203,18 @@ describe('image decompression bombs and hostile headers', () => {
   });
 
   it('huge metadata: a valid PNG with 8 MB of text chunks and a zTXt bomb decodes or fails cleanly', async () => {
-    const small = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 10, g: 200, b: 30 } } }).png().toBuffer();
+    const small = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 10, g: 200, b: 30 } } })
+      .png()
+      .toBuffer();
     const iend = small.length - 12;
-    const text = chunk('tEXt', Buffer.concat([Buffer.from('Comment\0', 'latin1'), Buffer.alloc(8 * 1024 * 1024, 0x41)]));
-    const ztxtBomb = chunk('zTXt', Buffer.concat([Buffer.from('Bomb\0\0', 'latin1'), deflateSync(Buffer.alloc(256 * 1024 * 1024), { level: 9 })]));
+    const text = chunk(
+      'tEXt',
+      Buffer.concat([Buffer.from('Comment\0', 'latin1'), Buffer.alloc(8 * 1024 * 1024, 0x41)]),
+    );
+    const ztxtBomb = chunk(
+      'zTXt',
+      Buffer.concat([Buffer.from('Bomb\0\0', 'latin1'), deflateSync(Buffer.alloc(256 * 1024 * 1024), { level: 9 })]),
+    );
     const bytes = Buffer.concat([small.subarray(0, iend), text, ztxtBomb, small.subarray(iend)]);
     const result = await decodesOrTypedError(bytes);
     expect(['ok', 'CORRUPT_IMAGE']).toContain(result);
@@ -144,12 +222,20 @@ describe('image decompression bombs and hostile headers', () => {
 
   it('zero bytes, wrong magic, and junk behind image magics', async () => {
     await expectMediaCode(decodeImageBytes(new Uint8Array(0)), ['EMPTY_FILE']);
-    const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer();
     const wrongMagic = Buffer.from(png);
     wrongMagic[1] = 0x51;
     await expectMediaCode(decodeImageBytes(wrongMagic), ['UNSUPPORTED_FORMAT', 'CORRUPT_IMAGE']);
     const junk = Buffer.alloc(4096, 0x5a);
-    for (const magic of [PNG_MAGIC, Buffer.from('GIF89a'), Buffer.from('RIFF\x00\x10\x00\x00WEBPVP8 '), Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('II*\x00')]) {
+    for (const magic of [
+      PNG_MAGIC,
+      Buffer.from('GIF89a'),
+      Buffer.from('RIFF\x00\x10\x00\x00WEBPVP8 '),
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+      Buffer.from('II*\x00'),
+    ]) {
       const code = await decodesOrTypedError(Buffer.concat([magic, junk]));
       expect(code).not.toBe('ok');
     }
@@ -159,7 +245,9 @@ describe('image decompression bombs and hostile headers', () => {
 describe('truncated and corrupted images (fast-check, seeded)', () => {
   let samples: Buffer[];
   beforeAll(async () => {
-    const base = sharp({ create: { width: 96, height: 64, channels: 3, background: { r: 40, g: 90, b: 160 } } }).composite([
+    const base = sharp({
+      create: { width: 96, height: 64, channels: 3, background: { r: 40, g: 90, b: 160 } },
+    }).composite([
       { input: { create: { width: 30, height: 20, channels: 3, background: '#ff0000' } }, left: 10, top: 10 },
     ]);
     samples = await Promise.all([
@@ -183,11 +271,15 @@ describe('truncated and corrupted images (fast-check, seeded)', () => {
 
   it('random byte corruption decodes or fails with a typed error', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat(4), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 12 }), async (which, flips) => {
-        const bytes = Buffer.from(samples[which]);
-        for (const [at, value] of flips) bytes[at % bytes.length] = value;
-        await decodesOrTypedError(bytes);
-      }),
+      fc.asyncProperty(
+        fc.nat(4),
+        fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 12 }),
+        async (which, flips) => {
+          const bytes = Buffer.from(samples[which]);
+          for (const [at, value] of flips) bytes[at % bytes.length] = value;
+          await decodesOrTypedError(bytes);
+        },
+      ),
       { seed: SEED + 1, numRuns: 150 },
     );
   });
@@ -197,7 +289,20 @@ describe('hostile videos', () => {
   let mp4: Buffer;
   beforeAll(() => {
     const file = path.join(dir, 'ok.mp4');
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=10', '-t', '3', '-pix_fmt', 'yuv420p', '-y', file]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=96x64:rate=10',
+      '-t',
+      '3',
+      '-pix_fmt',
+      'yuv420p',
+      '-y',
+      file,
+    ]);
     mp4 = execFileSync('cat', [file]);
   });
 
@@ -219,15 +324,20 @@ describe('hostile videos', () => {
     expect(await videoOutcome(Buffer.alloc(64 * 1024, 0x37), 'garbage.mp4')).toBe('NOT_A_VIDEO');
     expect(await videoOutcome(Buffer.alloc(0), 'empty.mp4')).toBe('NOT_A_VIDEO');
     expect(await videoOutcome(mp4.subarray(0, 32), 'only-ftyp.mp4')).toBe('NOT_A_VIDEO');
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     expect(await videoOutcome(png, 'image.mp4')).toBe('NOT_A_VIDEO');
   });
 
   it('truncated and corrupted MP4s end in a result or a typed error, never a hang', { timeout: 120_000 }, async () => {
-    const rand = fc.sample(fc.tuple(fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.array(fc.nat(), { minLength: 1, maxLength: 20 })), {
-      seed: SEED + 2,
-      numRuns: 4,
-    });
+    const rand = fc.sample(
+      fc.tuple(fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.array(fc.nat(), { minLength: 1, maxLength: 20 })),
+      {
+        seed: SEED + 2,
+        numRuns: 4,
+      },
+    );
     for (const [i, [fraction, flips]] of rand.entries()) {
       await videoOutcome(mp4.subarray(0, Math.floor(mp4.length * fraction)), `cut-${i}.mp4`);
       const corrupt = Buffer.from(mp4);
@@ -240,7 +350,9 @@ describe('hostile videos', () => {
 describe('memory', () => {
   it(`resident memory grew by less than ${RSS_CAP_BYTES / 1024 / 1024} MB over all hostile inputs`, () => {
     const grown = peakRss - baselineRss;
-    console.log(`hostile media: peak RSS growth ${(grown / 1024 / 1024).toFixed(1)} MB (cap ${RSS_CAP_BYTES / 1024 / 1024} MB)`);
+    console.log(
+      `hostile media: peak RSS growth ${(grown / 1024 / 1024).toFixed(1)} MB (cap ${RSS_CAP_BYTES / 1024 / 1024} MB)`,
+    );
     expect(grown).toBeLessThan(RSS_CAP_BYTES);
   });
 });

@@ -75,11 +75,7 @@ export function register(program: Command): void {
         'fullres',
       ),
     )
-    .option(
-      '--concurrency <n>',
-      'worker threads for images; 1 = in-thread (default: CPU cores if more than 2)',
-      parsePositiveInt,
-    )
+    .option('--concurrency <n>', 'worker threads for images; 1 = in-thread (default: CPU cores)', parsePositiveInt)
     .option(
       '--vpdq-out <file>',
       "write the video's vPDQ in the reference text format (frameNumber,quality,pdqHex,timestamp); with several videos, an existing directory receiving <video name>.txt each",
@@ -126,9 +122,8 @@ export async function runHash(paths: string[], opts: HashCommandOptions): Promis
   const imageIndexes = jobs.flatMap((job, index) => (job.kind === 'image' ? [index] : []));
   const imageFiles = imageIndexes.map((i) => jobs[i].file);
   const cores = availableParallelism();
-  // One thread already keeps two cores busy (libvips decodes off-thread, two files in flight);
-  // worker threads pay off only with more cores (see BENCHMARKS.md, PDQ).
-  const concurrency = opts.concurrency ?? (imageFiles.length <= 2 || cores <= 2 ? 1 : cores);
+  // Worker threads cost a start-up, so a couple of files hash in-thread (see BENCHMARKS.md, PDQ).
+  const concurrency = opts.concurrency ?? (imageFiles.length <= 2 ? 1 : cores);
   await Promise.all([
     hashImageFiles(imageFiles, {
       concurrency,

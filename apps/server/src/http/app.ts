@@ -9,6 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
+  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -153,6 +154,8 @@ export async function buildApp(ctx: BankContext, options: BuildAppOptions = {}):
       },
     },
     transform: jsonSchemaTransform,
+    // Emits the schemas registered with .meta({ id }) (e.g. Error) under components.schemas.
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 

@@ -103,7 +103,11 @@ async function worker(
       ledger.fedBack.add(`${partner}:${hash}`);
       ledger.feedback.push(attempt);
       what = 'feedback';
-      request = post(`${base}/v1/SubmitFeedback`, { hashFeedbacks: [{ hashValue: hash, feedbackValue: attempt.value, tags: ['crash-test'] }] }, auth);
+      request = post(
+        `${base}/v1/SubmitFeedback`,
+        { hashFeedbacks: [{ hashValue: hash, feedbackValue: attempt.value, tags: ['crash-test'] }] },
+        auth,
+      );
       onOk = (body) => {
         expect(body).toMatchObject({ accepted: 1, unknownHashValues: [] });
         attempt.acked = true;
@@ -129,7 +133,9 @@ async function worker(
       request = post(`${base}/api/v1/cases`, {
         pin: PIN,
         consent,
-        hashes: hashes.map((value) => (value.length === 32 ? { signalType: 'md5', value } : { signalType: 'pdq', value, quality: 90 })),
+        hashes: hashes.map((value) =>
+          value.length === 32 ? { signalType: 'md5', value } : { signalType: 'pdq', value, quality: 90 },
+        ),
       });
       onOk = (body) => {
         attempt.acked = (body as { caseNumber: string }).caseNumber;
@@ -141,8 +147,7 @@ async function worker(
       if (res.ok) {
         onOk(body);
         ledger.roundAcks++;
-      }
-      else ledger.unexpected.push(`${what}: ${res.status} ${JSON.stringify(body)}`);
+      } else ledger.unexpected.push(`${what}: ${res.status} ${JSON.stringify(body)}`);
     } catch (err) {
       // A connection dropped by the kill: outcome unknown, which is what the checks allow for.
       if (!isKilled()) ledger.unexpected.push(`${what}: ${(err as Error).message}`);
@@ -158,7 +163,16 @@ async function killAndWait(bank: BankChild): Promise<void> {
 /** Runs the kill rounds; returns the ledger of everything sent and acknowledged. */
 async function torture(env: Record<string, string>, keys: Record<'a' | 'b', string>, seed: number): Promise<Ledger> {
   const rand = seededRandom(seed);
-  const ledger: Ledger = { cases: [], submissions: [], feedback: [], fedBack: new Set(), unexpected: [], kills: 0, startupKills: 0, roundAcks: 0 };
+  const ledger: Ledger = {
+    cases: [],
+    submissions: [],
+    feedback: [],
+    fedBack: new Set(),
+    unexpected: [],
+    kills: 0,
+    startupKills: 0,
+    roundAcks: 0,
+  };
   for (let round = 0; round < ROUNDS; round++) {
     const bank = spawnBank(env);
     if (round % 5 === 3) {
@@ -210,10 +224,13 @@ interface DbState {
 
 async function readState(database: BankDatabase): Promise<DbState> {
   const { db } = database;
-  const cases = await rows<{ id: unknown; case_number: string | null; status: string; source: string; submitted_by_partner: string | null }>(
-    db,
-    sql`SELECT id, case_number, status, source, submitted_by_partner FROM cases`,
-  );
+  const cases = await rows<{
+    id: unknown;
+    case_number: string | null;
+    status: string;
+    source: string;
+    submitted_by_partner: string | null;
+  }>(db, sql`SELECT id, case_number, status, source, submitted_by_partner FROM cases`);
   const links = await rows<{ case_id: unknown; value: string; status: string }>(
     db,
     sql`SELECT ch.case_id, h.value, ch.status FROM case_hashes ch JOIN hashes h ON h.id = ch.hash_id`,
@@ -222,7 +239,10 @@ async function readState(database: BankDatabase): Promise<DbState> {
     db,
     sql`SELECT f.partner_id, h.value, f.feedback_value FROM partner_feedback f JOIN hashes h ON h.id = f.hash_id`,
   );
-  const audit = await rows<{ action: string; subject_id: string | null }>(db, sql`SELECT action, subject_id FROM audit_log`);
+  const audit = await rows<{ action: string; subject_id: string | null }>(
+    db,
+    sql`SELECT action, subject_id FROM audit_log`,
+  );
   const seqs = await rows<{ change_seq: unknown }>(db, sql`SELECT change_seq FROM hashes`);
   const [clock] = await rows<{ last_seq: unknown }>(db, sql`SELECT last_seq FROM feed_clock`);
   return {
@@ -250,13 +270,15 @@ function checkState(state: DbState, ledger: Ledger, partnerIds: Record<'a' | 'b'
     casesByHash.set(l.hash, (casesByHash.get(l.hash) ?? new Set()).add(l.caseId));
   }
   const caseById = new Map(state.cases.map((c) => [c.id, c]));
-  const auditCount = (action: string, id: number) => state.audit.filter((a) => a.action === action && a.subject === String(id)).length;
+  const auditCount = (action: string, id: number) =>
+    state.audit.filter((a) => a.action === action && a.subject === String(id)).length;
 
   // No case row without hashes, and a case's status agrees with every one of its memberships.
   for (const c of state.cases) {
     const links = linksByCase.get(c.id) ?? [];
     expect(links.length, `case ${c.id} has no hashes (half-applied creation)`).toBeGreaterThan(0);
-    for (const l of links) expect(l.status, `case ${c.id} half-withdrawn`).toBe(c.status === 'withdrawn' ? 'withdrawn' : 'active');
+    for (const l of links)
+      expect(l.status, `case ${c.id} half-withdrawn`).toBe(c.status === 'withdrawn' ? 'withdrawn' : 'active');
   }
 
   const explained = new Set<number>();
@@ -265,7 +287,9 @@ function checkState(state: DbState, ledger: Ledger, partnerIds: Record<'a' | 'b'
     if (holders.size === 0) return undefined;
     expect(holders.size, `hashes ${hashes[0]}... landed in ${holders.size} cases`).toBe(1);
     const id = [...holders][0];
-    expect((linksByCase.get(id) ?? []).map((l) => l.hash).sort(), 'a case holds exactly its batch').toEqual([...new Set(hashes)].sort());
+    expect((linksByCase.get(id) ?? []).map((l) => l.hash).sort(), 'a case holds exactly its batch').toEqual(
+      [...new Set(hashes)].sort(),
+    );
     explained.add(id);
     return id;
   };
@@ -278,7 +302,8 @@ function checkState(state: DbState, ledger: Ledger, partnerIds: Record<'a' | 'b'
     expect(row.source).toBe('person');
     if (attempt.acked) expect(row.caseNumber).toBe(canonical(attempt.acked));
     expect(auditCount('case.created', id)).toBe(1);
-    if (attempt.withdraw?.acked) expect(row.status, `acknowledged withdrawal of ${attempt.acked} lost`).toBe('withdrawn');
+    if (attempt.withdraw?.acked)
+      expect(row.status, `acknowledged withdrawal of ${attempt.acked} lost`).toBe('withdrawn');
     if (!attempt.withdraw) expect(row.status).toBe('active');
     expect(auditCount('case.withdrawn', id)).toBe(row.status === 'withdrawn' ? 1 : 0);
   }
@@ -290,7 +315,10 @@ function checkState(state: DbState, ledger: Ledger, partnerIds: Record<'a' | 'b'
     expect([row.source, row.partner]).toEqual(['partner', partnerIds[attempt.partner]]);
     for (const h of attempt.hashes) {
       const fb = state.feedback.filter((f) => f.hash === h && f.partner === partnerIds[attempt.partner]);
-      expect(fb.map((f) => f.value), 'SubmitHashes records its Blocked feedback with the case').toEqual(['Blocked']);
+      expect(
+        fb.map((f) => f.value),
+        'SubmitHashes records its Blocked feedback with the case',
+      ).toEqual(['Blocked']);
     }
   }
   // Every case in the database comes from a request we sent (none invented, none duplicated).
@@ -305,7 +333,10 @@ function checkState(state: DbState, ledger: Ledger, partnerIds: Record<'a' | 'b'
   }
   for (const a of ledger.feedback.filter((x) => x.acked)) {
     const found = state.feedback.filter((f) => f.partner === partnerIds[a.partner] && f.hash === a.hash);
-    expect(found.map((f) => f.value), 'acknowledged feedback lost').toEqual([a.value]);
+    expect(
+      found.map((f) => f.value),
+      'acknowledged feedback lost',
+    ).toEqual([a.value]);
   }
 
   // The feed's order stays total and behind the clock: no seq reused, none beyond last_seq.
@@ -332,7 +363,9 @@ afterAll(async () => {
 });
 
 describe.each(engines)('crash safety on %s', (engine) => {
-  it(`every acknowledged write survives ${ROUNDS} SIGKILLs exactly once; nothing is half-applied`, { timeout: 900_000 }, async () => {
+  it(`every acknowledged write survives ${ROUNDS} SIGKILLs exactly once; nothing is half-applied`, {
+    timeout: 900_000,
+  }, async () => {
     let env: Record<string, string>;
     let open: () => Promise<BankDatabase>;
     let partnerTarget: { dataDir: string } | { databaseUrl: string };

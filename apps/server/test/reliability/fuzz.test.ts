@@ -36,7 +36,10 @@ function fillPath(path: string, param: string): string {
 }
 
 /** The invariant: a well-formed answer that is never a server error. */
-function expectWellFormed(res: { statusCode: number; body: string; headers: Record<string, unknown> }, what: string): void {
+function expectWellFormed(
+  res: { statusCode: number; body: string; headers: Record<string, unknown> },
+  what: string,
+): void {
   expect(res.statusCode, `${what} -> ${res.statusCode} ${res.body.slice(0, 300)}`).toBeLessThan(500);
   if (res.statusCode >= 400) {
     let parsed: { error?: { code?: unknown; message?: unknown } };
@@ -46,7 +49,10 @@ function expectWellFormed(res: { statusCode: number; body: string; headers: Reco
       throw new Error(`${what}: error body is not JSON: ${res.body.slice(0, 200)}`);
     }
     expect(typeof parsed.error?.message, what).toBe('string');
-    expect(closedCodes.has(String(parsed.error?.code)), `${what}: code ${String(parsed.error?.code)} not in the closed set`).toBe(true);
+    expect(
+      closedCodes.has(String(parsed.error?.code)),
+      `${what}: code ${String(parsed.error?.code)} not in the closed set`,
+    ).toBe(true);
   }
 }
 
@@ -77,11 +83,17 @@ function validBodies(): Record<string, Record<string, unknown>> {
 /** Replaces the value at a random path of `body` with a random JSON value. */
 function mutate(body: unknown, pathPicks: number[], replacement: unknown): unknown {
   if (pathPicks.length === 0 || body === null || typeof body !== 'object') return replacement;
-  const copy: Record<string, unknown> | unknown[] = Array.isArray(body) ? [...body] : { ...(body as Record<string, unknown>) };
+  const copy: Record<string, unknown> | unknown[] = Array.isArray(body)
+    ? [...body]
+    : { ...(body as Record<string, unknown>) };
   const keys = Object.keys(copy);
   if (keys.length === 0) return replacement;
   const key = keys[pathPicks[0] % keys.length];
-  (copy as Record<string, unknown>)[key] = mutate((copy as Record<string, unknown>)[key], pathPicks.slice(1), replacement);
+  (copy as Record<string, unknown>)[key] = mutate(
+    (copy as Record<string, unknown>)[key],
+    pathPicks.slice(1),
+    replacement,
+  );
   return copy;
 }
 
@@ -124,7 +136,14 @@ describe.each(engines)('hostile HTTP input on %s', (engine) => {
         fc.nat(),
         fc.jsonValue({ maxDepth: 4 }),
         printable(80),
-        fc.option(fc.oneof(printable(120), printable(40).map((s) => `Bearer ${s}`), fc.constant(`Bearer ${partnerKey}`)), { nil: undefined }),
+        fc.option(
+          fc.oneof(
+            printable(120),
+            printable(40).map((s) => `Bearer ${s}`),
+            fc.constant(`Bearer ${partnerKey}`),
+          ),
+          { nil: undefined },
+        ),
         fc.option(printable(120), { nil: undefined }),
         async (pick, body, param, authorization, subscriptionKey) => {
           const route = routes[pick % routes.length];
@@ -145,13 +164,19 @@ describe.each(engines)('hostile HTTP input on %s', (engine) => {
     await healthy();
   });
 
-  it('valid bodies with one field replaced by a random value (wrong types, huge strings, nesting)', { timeout: 300_000 }, async () => {
+  it('valid bodies with one field replaced by a random value (wrong types, huge strings, nesting)', {
+    timeout: 300_000,
+  }, async () => {
     const hugeString = fc.integer({ min: 1_000, max: 60_000 }).map((n) => 'f'.repeat(n));
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('/api/v1/cases', 'status', '/v1/SubmitFeedback', '/v1/SubmitHashes'),
         fc.array(fc.nat(), { maxLength: 4 }),
-        fc.oneof(fc.jsonValue({ maxDepth: 3 }), hugeString, fc.constantFrom(null, -1, 1e308, Number.MAX_SAFE_INTEGER, '', [], {}, true)),
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 3 }),
+          hugeString,
+          fc.constantFrom(null, -1, 1e308, Number.MAX_SAFE_INTEGER, '', [], {}, true),
+        ),
         async (which, pathPicks, replacement) => {
           const body = mutate(validBodies()[which], pathPicks, replacement);
           const url = which === 'status' ? `/api/v1/cases/${formatCaseNumber(generateCaseNumber())}/status` : which;
@@ -174,7 +199,15 @@ describe.each(engines)('hostile HTTP input on %s', (engine) => {
       fc.string({ maxLength: 300 }),
       fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1')),
       fc.jsonValue().map((v) => JSON.stringify(v).slice(0, -1)), // truncated JSON
-      fc.constantFrom('{', '[', '{"pin":', '\u0000', '{"a":1}{"b":2}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}'),
+      fc.constantFrom(
+        '{',
+        '[',
+        '{"pin":',
+        '\u0000',
+        '{"a":1}{"b":2}',
+        '{"__proto__":{"x":1}}',
+        '{"constructor":{"prototype":{}}}',
+      ),
     );
     await fc.assert(
       fc.asyncProperty(fc.nat(), junk, contentTypes, async (pick, payload, contentType) => {
@@ -186,7 +219,10 @@ describe.each(engines)('hostile HTTP input on %s', (engine) => {
           headers: { ...(contentType ? { 'content-type': contentType } : {}), authorization: `Bearer ${partnerKey}` },
           payload,
         });
-        expectWellFormed(res, `${route.method} ${route.path} [${contentType}] ${JSON.stringify(payload).slice(0, 120)}`);
+        expectWellFormed(
+          res,
+          `${route.method} ${route.path} [${contentType}] ${JSON.stringify(payload).slice(0, 120)}`,
+        );
       }),
       { seed: SEED + 2, numRuns: RUNS * 3 },
     );
@@ -204,7 +240,11 @@ describe.each(engines)('hostile HTTP input on %s', (engine) => {
     await fc.assert(
       fc.asyncProperty(
         fc.nat(),
-        fc.dictionary(fc.constantFrom('startTimestamp', 'pageSize', 'nextPageToken', 'x', 'status', 'q', 'limit', 'cursor'), queryValue, { maxKeys: 4 }),
+        fc.dictionary(
+          fc.constantFrom('startTimestamp', 'pageSize', 'nextPageToken', 'x', 'status', 'q', 'limit', 'cursor'),
+          queryValue,
+          { maxKeys: 4 },
+        ),
         fc.boolean(),
         async (pick, query, rawPercent) => {
           const route = gets[pick % gets.length];
@@ -235,7 +275,9 @@ describe.each(engines)('hostile HTTP input on %s', (engine) => {
         });
         expectWellFormed(res, `token ${JSON.stringify(payload)}`);
         expect(res.statusCode).toBe(400);
-        expect((JSON.parse(res.body) as { error: { code: string } }).error.code).toMatch(/INVALID_PAGE_TOKEN|INVALID_REQUEST/);
+        expect((JSON.parse(res.body) as { error: { code: string } }).error.code).toMatch(
+          /INVALID_PAGE_TOKEN|INVALID_REQUEST/,
+        );
       }),
       { seed: SEED + 4, numRuns: RUNS },
     );

@@ -23,7 +23,10 @@ export function seededRandom(seed: number): () => number {
 
 export function randomHex(rand: () => number, bytes: number): string {
   let s = '';
-  for (let i = 0; i < bytes; i++) s += Math.floor(rand() * 256).toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes; i++)
+    s += Math.floor(rand() * 256)
+      .toString(16)
+      .padStart(2, '0');
   return s;
 }
 
@@ -37,28 +40,32 @@ export function seededPdq(rand: () => number): string {
   }
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+/** True when every `src/**.ts` file has a compiled `dist/src/**.js` at least as new. */
+function compiledIsCurrent(srcDir: string, distDir: string): boolean {
+  for (const entry of readdirSync(srcDir, { withFileTypes: true })) {
+    const src = join(srcDir, entry.name);
+    if (entry.isDirectory()) {
+      if (!compiledIsCurrent(src, join(distDir, entry.name))) return false;
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+      const out = join(distDir, entry.name.replace(/\.ts$/, '.js'));
+      if (!existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs) return false;
+    }
   }
-  return newest;
+  return true;
 }
 
 /**
- * How to run the child bank. The compiled entry (present after `tsc -b`, as in CI) starts in
- * about a second; going through tsx costs several more on a busy 2-core machine, 20+ times per
- * engine. The compiled one is used only when it is newer than every server source file.
+ * How to run the child bank. The compiled entry (present after `tsc -b`, as in CI's `npm test`)
+ * starts in about a second; going through tsx costs several more on a busy 2-core machine, 20+
+ * times per engine. The compiled one is used only when no server source is newer than its output.
  */
 export function childCommand(): string[] {
   const compiled = join(serverRoot, 'dist/test/reliability/crash-server.js');
-  const compiledIsFresh =
+  const current =
     existsSync(compiled) &&
-    statSync(compiled).mtimeMs >= Math.max(newestMtime(join(serverRoot, 'src')), statSync(join(here, 'crash-server.ts')).mtimeMs);
-  return compiledIsFresh
-    ? [compiled]
-    : ['--conditions=unseen-source', '--import', 'tsx', join(here, 'crash-server.ts')];
+    statSync(compiled).mtimeMs >= statSync(join(here, 'crash-server.ts')).mtimeMs &&
+    compiledIsCurrent(join(serverRoot, 'src'), join(serverRoot, 'dist/src'));
+  return current ? [compiled] : ['--conditions=unseen-source', '--import', 'tsx', join(here, 'crash-server.ts')];
 }
 
 export interface BankChild {
@@ -88,7 +95,9 @@ export function spawnBank(env: Record<string, string>): BankChild {
       const nl = out.indexOf('\n');
       if (nl >= 0) res((JSON.parse(out.slice(0, nl)) as { url: string }).url);
     });
-    child.once('exit', (code, signal) => rej(new Error(`bank child exited (${code ?? signal}) before serving: ${err}`)));
+    child.once('exit', (code, signal) =>
+      rej(new Error(`bank child exited (${code ?? signal}) before serving: ${err}`)),
+    );
   });
   ready.catch(() => {}); // a deliberate kill before readiness is not an unhandled rejection
   return { child, ready, exited, stderr: () => err };

@@ -99,7 +99,9 @@ describe.each(engines)('access control on %s', (engine) => {
     const created = await createCase(bank.app, [{ signalType: 'pdq', value: hash, quality: 90 }]);
     const wrong = await post(bank.app, `/api/v1/cases/${created.caseNumber}/status`, { pin: '739164' });
     // A well-formed number (valid check symbol) that belongs to no case.
-    const unknown = await post(bank.app, `/api/v1/cases/${formatCaseNumber(generateCaseNumber())}/status`, { pin: goodPin });
+    const unknown = await post(bank.app, `/api/v1/cases/${formatCaseNumber(generateCaseNumber())}/status`, {
+      pin: goodPin,
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(wrong.body).toEqual(unknown.body);
@@ -117,9 +119,19 @@ describe.each(engines)('access control on %s', (engine) => {
     const b = await newPartner(bank);
     const hash = randomPdq();
     const created = await createCase(bank.app, [{ signalType: 'pdq', value: hash, quality: 90 }]);
-    const fbA = await post(bank.app, '/v1/SubmitFeedback', { hashFeedbacks: [{ hashValue: hash, feedbackValue: 'Blocked', tags: ['a-secret-tag'] }] }, { authorization: `Bearer ${a.key}` });
+    const fbA = await post(
+      bank.app,
+      '/v1/SubmitFeedback',
+      { hashFeedbacks: [{ hashValue: hash, feedbackValue: 'Blocked', tags: ['a-secret-tag'] }] },
+      { authorization: `Bearer ${a.key}` },
+    );
     expect(fbA.status).toBe(200);
-    const fbB = await post(bank.app, '/v1/SubmitFeedback', { hashFeedbacks: [{ hashValue: hash, feedbackValue: 'NotBlocked', tags: [] }] }, { authorization: `Bearer ${b.key}` });
+    const fbB = await post(
+      bank.app,
+      '/v1/SubmitFeedback',
+      { hashFeedbacks: [{ hashValue: hash, feedbackValue: 'NotBlocked', tags: [] }] },
+      { authorization: `Bearer ${b.key}` },
+    );
     expect(fbB.status).toBe(200);
 
     const recordFor = async (key: string) => {
@@ -142,7 +154,9 @@ describe.each(engines)('access control on %s', (engine) => {
     expect(Object.keys(seenByA.caseNumbers).join()).not.toContain(created.caseNumber.replace(/-/g, ''));
     // The person sees both reports, counted.
     const status = await post(bank.app, `/api/v1/cases/${created.caseNumber}/status`, { pin: goodPin });
-    const fb = (status.body.hashes as { feedback: { matched: number; removed: number; reviewedNotRemoved: number } }[])[0].feedback;
+    const fb = (
+      status.body.hashes as { feedback: { matched: number; removed: number; reviewedNotRemoved: number } }[]
+    )[0].feedback;
     expect(fb).toMatchObject({ matched: 2, removed: 1, reviewedNotRemoved: 1 });
 
     // A's page token is bound to A.
@@ -157,9 +171,25 @@ describe.each(engines)('access control on %s', (engine) => {
     const a = await newPartner(bank);
     const b = await newPartner(bank);
     const hash = randomPdq();
-    const byA = await post(bank.app, '/v1/SubmitHashes', { hashRecords: [{ signalType: 'ImagePDQ', hashValue: hash, CSPFeedbacks: [{ feedbackValue: 'Blocked', tags: ['mine'] }] }] }, { authorization: `Bearer ${a.key}` });
+    const byA = await post(
+      bank.app,
+      '/v1/SubmitHashes',
+      {
+        hashRecords: [
+          { signalType: 'ImagePDQ', hashValue: hash, CSPFeedbacks: [{ feedbackValue: 'Blocked', tags: ['mine'] }] },
+        ],
+      },
+      { authorization: `Bearer ${a.key}` },
+    );
     expect(byA.status).toBe(200);
-    const byB = await post(bank.app, '/v1/SubmitHashes', { hashRecords: [{ signalType: 'ImagePDQ', hashValue: hash, CSPFeedbacks: [{ feedbackValue: 'PendingReview' }] }] }, { authorization: `Bearer ${b.key}` });
+    const byB = await post(
+      bank.app,
+      '/v1/SubmitHashes',
+      {
+        hashRecords: [{ signalType: 'ImagePDQ', hashValue: hash, CSPFeedbacks: [{ feedbackValue: 'PendingReview' }] }],
+      },
+      { authorization: `Bearer ${b.key}` },
+    );
     expect(byB.status).toBe(200);
     const { rows } = await import('../../src/db/rows.js');
     const { sql } = await import('drizzle-orm');
@@ -205,10 +235,14 @@ describe.each(engines)('access control on %s', (engine) => {
       bodies.add(res.body);
       // One argon2id verification whether or not the key id exists (verifyDummy goes through verify),
       // so response time does not reveal which key ids are real. A missing key is rejected before any work.
-      expect(verify.mock.calls.length, name).toBe(['missing', 'functionsKeyOnly', 'basicScheme'].includes(name) ? 0 : 1);
+      expect(verify.mock.calls.length, name).toBe(
+        ['missing', 'functionsKeyOnly', 'basicScheme'].includes(name) ? 0 : 1,
+      );
     }
     verify.mockRestore();
-    expect([...bodies]).toEqual([JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'A valid partner API key is required.' } })]);
+    expect([...bodies]).toEqual([
+      JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'A valid partner API key is required.' } }),
+    ]);
     // And the right key works, by either header.
     expect((await fetchPage(bank.app, p.key, { startTimestamp: 10 })).status).toBe(200);
   });
