@@ -118,9 +118,7 @@ async function load(
   };
 }
 
-function startMatcher(
-  args: string[],
-): Promise<{
+function startMatcher(args: string[]): Promise<{
   child: ChildProcess;
   info: { url: string; records: number; generateMs: number; loadMs: number; searchUs: number; rssMb: number };
 }> {

@@ -16,6 +16,7 @@ describe('docs/openapi.json', () => {
     const doc = JSON.parse(await generateOpenApi()) as {
       openapi: string;
       paths: Record<string, Record<string, unknown>>;
+      components: unknown;
     };
     expect(doc.openapi).toBe('3.1.0');
     for (const [path, method] of [

@@ -233,6 +233,23 @@ describe.skipIf(!chromiumAvailable)('operator console in Chromium', () => {
     expect(await item.getByTestId('review-state').textContent()).toBe('Re-enabled');
   });
 
+  it('adds to the allow-list; the bank then refuses that hash from people', async () => {
+    const md5 = randomHex(16);
+    await page.getByRole('link', { name: 'Allow-list' }).click();
+    await page.getByLabel('Type').selectOption('md5');
+    await page.getByLabel('Hash value').fill(md5.toUpperCase());
+    await page.getByLabel('Note').fill('benign: a widely shared meme');
+    await page.getByRole('button', { name: 'Add to allow-list' }).click();
+    await expect.poll(() => page.getByTestId('allow-list-table').textContent()).toContain(md5);
+    const refused = await api('POST', '/api/v1/cases', {
+      pin: '5809137',
+      hashes: [{ signalType: 'md5', value: md5 }],
+      consent: { over18: true, inContent: true, intimate: true, agreesToTerms: true },
+    });
+    expect(refused.status).toBe(422);
+    expect((refused.body.error as { code: string }).code).toBe('HASH_NOT_ACCEPTED');
+  });
+
   it('filters the audit log by action, actor and date range', async () => {
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByTestId('audit-table').waitFor();

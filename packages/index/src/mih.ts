@@ -326,10 +326,11 @@ export class MultiIndexHashingIndex implements HammingIndex {
       for (let i = 1; i < offs.length; i++) {
         if (offs[i] < offs[i - 1]) throw new IndexError('CORRUPT_SNAPSHOT', `table ${t} offsets are not monotone`);
       }
-      const suffixLimit = sb === 0 ? 1 : 2 ** sb;
+      // An entry is suffix * 2^rowBits + row: both parts in range <=> row < count and entry < 2^(sb+rowBits).
+      const entryLimit = 2 ** (sb + rowBits);
       for (let i = 0; i < count; i++) {
         const e = post[i];
-        if ((e & rowMask) >= count || (rowBits < 32 && e / 2 ** rowBits >= suffixLimit)) {
+        if ((e & rowMask) >= count || e >= entryLimit) {
           throw new IndexError('CORRUPT_SNAPSHOT', `table ${t} has an invalid posting entry`);
         }
       }

@@ -66,7 +66,7 @@ export function runHammingIndexSuite(impl: IndexUnderTest): void {
       const index = impl.create();
       fill(index, bank);
       expect(index.size).toBe(bank.size);
-      const queries = queriesFor(bank, rand, 12);
+      const queries = queriesFor(bank, rand, 8);
       const radii = [...Array.from({ length: 65 }, (_, r) => r), 80, 96, 110, 128, 160, 256];
       for (const q of queries) {
         const all = referenceDistances(bank, q);
@@ -156,7 +156,7 @@ export function runHammingIndexSuite(impl: IndexUnderTest): void {
             expect(index.size).toBe(model.size);
           }
         }),
-        { seed: 20261125, numRuns: 25 },
+        { seed: 20261125, numRuns: 20 },
       );
     });
 

@@ -289,7 +289,8 @@ describe('sync resilience against a real bank', () => {
     } finally {
       store.close();
     }
-  }, 240_000);
+    // ~21 child processes; each Node + tsx start costs seconds on a loaded 2-core machine (well under a minute idle).
+  }, 480_000);
 
   it('converges through 500s, 429s, dropped connections and truncated bodies', async () => {
     const proxy = await startFaultProxy(bank.url, { error500: 0.15, throttle429: 0.1, drop: 0.1, truncate: 0.1 }, 7);

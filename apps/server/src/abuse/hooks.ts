@@ -153,7 +153,7 @@ export function installAbuseHooks(app: FastifyInstance, abuse: AbuseService, now
     if (route === ROUTES.caseStatus || route === ROUTES.caseWithdraw || route === ROUTES.createCase) {
       const hashes = (payload as { hashes?: unknown }).hashes;
       if (!Array.isArray(hashes) || hashes.length === 0) return payload;
-      const withheld = await abuse.withheldKeys();
+      const withheld = await abuse.withheldKeys(now().getTime());
       for (const hash of hashes as { signalType?: AllowListSignal; value?: string; status?: string }[]) {
         if (!hash.signalType || typeof hash.value !== 'string') continue;
         // A withdrawn hash stays Withdrawn: that was the person's own decision.

@@ -22,6 +22,8 @@ export class AbuseService {
   readonly limiter: SubmissionLimiter;
   private allowList: AllowList | null = null;
   private allowListLoadedAt = 0;
+  private withheld: { keys: Set<string>; loadedAt: number } | null = null;
+  private readonly withheldTtlMs = 2_000;
 
   constructor(
     private readonly store: OperatorStore,
@@ -74,6 +76,7 @@ export class AbuseService {
       now,
     );
     await this.bridge.setDistribution(signalType, value, 'held');
+    this.invalidateWithheld();
     await this.bridge.audit({
       actor: SYSTEM_ACTOR,
       action: 'hash.quarantined',
@@ -119,8 +122,19 @@ export class AbuseService {
     return this.store.recordFetch(partnerId, at, checkpoint);
   }
 
-  /** `signal:value` keys of hashes withheld from partners. */
-  async withheldKeys(): Promise<Set<string>> {
-    return this.store.withheldKeys(WITHHELD_STATES);
+  /**
+   * `signal:value` keys of hashes withheld from partners, for the person's status page.
+   * Cached briefly: every case status and creation reads it, and a change made on this
+   * instance invalidates it at once; another instance's change shows within the TTL.
+   */
+  async withheldKeys(nowMs: number): Promise<Set<string>> {
+    if (!this.withheld || nowMs - this.withheld.loadedAt > this.withheldTtlMs) {
+      this.withheld = { keys: await this.store.withheldKeys(WITHHELD_STATES), loadedAt: nowMs };
+    }
+    return this.withheld.keys;
+  }
+
+  invalidateWithheld(): void {
+    this.withheld = null;
   }
 }

@@ -426,6 +426,7 @@ export async function consoleRoutes(root: FastifyInstance, options: ConsoleOptio
       }
       const record = await store.decide(signalType, value, state, operatorId, at, note);
       if (facts.exists) await bridge.setDistribution(signalType, value, state === 'released' ? 'shared' : 'held');
+      abuse.invalidateWithheld();
       await bridge.audit({
         actor: actorOf(request),
         action: `hash.${state === 'released' ? 'released' : state === 'disabled' ? 'disabled' : 'allow_listed'}`,

@@ -4,7 +4,7 @@
 // is opened directly and every write is checked: each acknowledged write is present exactly
 // once, and each unacknowledged one is either wholly there or wholly absent.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -155,6 +155,11 @@ async function worker(
   }
 }
 
+/** Optional progress trace (CRASH_PROGRESS=/path/file): the test is long on a busy machine. */
+function progress(line: string): void {
+  if (process.env.CRASH_PROGRESS) appendFileSync(process.env.CRASH_PROGRESS, `${new Date().toISOString()} ${line}\n`);
+}
+
 async function killAndWait(bank: BankChild): Promise<void> {
   bank.child.kill('SIGKILL');
   await bank.exited;
@@ -175,15 +180,28 @@ async function torture(env: Record<string, string>, keys: Record<'a' | 'b', stri
   };
   for (let round = 0; round < ROUNDS; round++) {
     const bank = spawnBank(env);
+    const spawnedAt = Date.now();
+    progress(`round ${round}: spawned`);
     if (round % 5 === 3) {
       // Killed while starting: opening the database, migrating, or binding the port.
       await new Promise((r) => setTimeout(r, Math.floor(rand() * 1500)));
       await killAndWait(bank);
       ledger.kills++;
       ledger.startupKills++;
+      progress(`round ${round}: killed during start-up`);
       continue;
     }
-    const url = await bank.ready;
+    let startTimer: NodeJS.Timeout | undefined;
+    const url = await Promise.race([
+      bank.ready,
+      new Promise<never>((_, rej) => {
+        startTimer = setTimeout(() => {
+          bank.child.kill('SIGKILL');
+          rej(new Error(`round ${round}: the bank did not start within 240 s: ${bank.stderr()}`));
+        }, 240_000);
+      }),
+    ]).finally(() => clearTimeout(startTimer));
+    progress(`round ${round}: serving after ${Date.now() - spawnedAt} ms`);
     // The previous round's acknowledged cases must be readable through the API after the restart.
     const earlier = ledger.cases.filter((c) => c.acked);
     if (earlier.length > 0) {
@@ -209,6 +227,7 @@ async function torture(env: Record<string, string>, keys: Record<'a' | 'b', stri
     await Promise.all(workers);
     await bank.exited;
     ledger.kills++;
+    progress(`round ${round}: killed after ${ledger.roundAcks} acknowledged writes`);
   }
   return ledger;
 }

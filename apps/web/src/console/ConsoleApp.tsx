@@ -2,6 +2,7 @@ import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ConsoleApiError, consoleApi, type Operator, setCsrfToken } from './api.js';
 import { Account } from './pages/Account.js';
+import { AllowList } from './pages/AllowList.js';
 import { Audit } from './pages/Audit.js';
 import { Dashboard } from './pages/Dashboard.js';
 import { Login } from './pages/Login.js';
@@ -9,7 +10,7 @@ import { Partners } from './pages/Partners.js';
 import { Review } from './pages/Review.js';
 import { ErrorAlert } from './ui.js';
 
-const VIEWS = ['dashboard', 'review', 'partners', 'audit', 'account'] as const;
+const VIEWS = ['dashboard', 'review', 'allow-list', 'partners', 'audit', 'account'] as const;
 type View = (typeof VIEWS)[number];
 
 function viewFromHash(): View {
@@ -60,6 +61,9 @@ export function ConsoleApp() {
         break;
       case 'review':
         content = <Review role={operator.role} />;
+        break;
+      case 'allow-list':
+        content = <AllowList role={operator.role} />;
         break;
       case 'partners':
         content = <Partners role={operator.role} />;

@@ -57,6 +57,15 @@ export interface ReviewItem {
   feedback: { partnerId: string; partnerName: string; value: string; at: string }[];
 }
 
+export interface AllowListEntry {
+  id: number;
+  signalType: SignalType;
+  value: string;
+  note: string;
+  createdAt: string;
+  createdBy: string | null;
+}
+
 export interface AuditEntry {
   id: string;
   at: string;
@@ -141,6 +150,10 @@ export const consoleApi = {
   decide: (signalType: SignalType, value: string, decision: 'disable' | 'enable' | 'allow-list', note?: string) =>
     request<ReviewItem>('POST', '/review/decide', { signalType, value, decision, note: note || undefined }),
   scan: () => request<{ queued: string[] }>('POST', '/abuse/scan'),
+  allowList: () => request<{ entries: AllowListEntry[] }>('GET', '/allow-list'),
+  addToAllowList: (signalType: SignalType, value: string, note: string) =>
+    request<{ id: number }>('POST', '/allow-list', { signalType, value, note }),
+  removeFromAllowList: (id: number) => request<{ removed: true }>('DELETE', `/allow-list/${id}`),
   audit: (filter: AuditQuery) =>
     request<{ entries: AuditEntry[]; nextBefore: string | null }>('GET', `/audit${query({ ...filter, limit: 100 })}`),
 };
