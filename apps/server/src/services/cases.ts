@@ -163,7 +163,7 @@ export async function authenticateCase(ctx: BankContext, caseNumberInput: string
   }
   const { db } = ctx.database;
   const row = await findCaseByNumber(db, caseNumber);
-  if (!row || !row.pinHash) {
+  if (!row?.pinHash) {
     await ctx.hasher.verifyDummy(pin);
     throw invalidCredentials();
   }

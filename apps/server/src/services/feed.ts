@@ -62,8 +62,7 @@ function decodeToken(raw: string, partnerId: string): PageToken {
     throw bad();
   }
   if (
-    !t ||
-    t.v !== 1 ||
+    t?.v !== 1 ||
     t.p !== partnerId ||
     ![t.s, t.t, t.q].every((n) => Number.isSafeInteger(n) && n >= -1) ||
     t.t < t.s

@@ -144,7 +144,7 @@ export async function authenticatePartner(ctx: BankContext, key: string | undefi
   if (!key) throw fail();
   const keyId = parseKeyId(key);
   const row = keyId ? await findPartnerByKeyId(ctx.database.db, keyId) : undefined;
-  if (!row || row.status !== 'active') {
+  if (row?.status !== 'active') {
     await ctx.hasher.verifyDummy(key);
     throw fail();
   }
