@@ -2,6 +2,7 @@ import { IndexError } from './errors.js';
 import { assertHash, assertId, assertRadius, HASH_BYTES, HASH_WORDS, packHash, popcount32 } from './hash.js';
 import { IdTable } from './id-table.js';
 import {
+  ballSize,
   type CostModel,
   DEFAULT_COST_MODEL,
   MAX_PLAN_PROBES,
@@ -96,6 +97,9 @@ export class MultiIndexHashingIndex implements HammingIndex {
   private readonly results = new ResultBuffer();
   /** Reused candidate-row buffer (grows to the largest candidate set seen). */
   private candidates: Uint32Array = new Uint32Array(4096);
+  /** Reused per-table bucket bounds of the probed prefixes. */
+  private bucketLo = new Uint32Array(0);
+  private bucketHi = new Uint32Array(0);
 
   constructor(options: MultiIndexHashingOptions = {}) {
     const m = options.substrings ?? DEFAULT_SUBSTRINGS;
@@ -437,7 +441,7 @@ export class MultiIndexHashingIndex implements HammingIndex {
     const words = this.baseWords;
     const rowBits = rowBitsFor(n);
     this.rowBits = rowBits;
-    const dirWanted = Math.min(this.maxBucketBits, Math.max(4, Math.ceil(Math.log2(Math.max(n, 16))) - 3));
+    const dirWanted = Math.min(this.maxBucketBits, Math.max(4, Math.ceil(Math.log2(Math.max(n, 16))) - Number(process.env.DIRSHIFT ?? 3)));
     const bucketOf = new Uint32Array(n);
     const entryOf = new Uint32Array(n);
     const rowScale = 2 ** rowBits;
@@ -536,8 +540,9 @@ export class MultiIndexHashingIndex implements HammingIndex {
   }
 
   /**
-   * Two phases, so that each loop is tight and its memory reads are independent (the CPU overlaps the
-   * cache misses): first gather every candidate row from the probed buckets, then verify them all.
+   * Phases, so that each loop is tight and its memory reads are independent (the CPU overlaps the cache
+   * misses instead of waiting for each): per table, read every probed bucket's bounds; then copy the bucket
+   * entries whose stored suffix is close enough; finally verify all gathered candidate rows.
    */
   private probeBase(radii: Int8Array, radius: number, out: ResultBuffer): void {
     let cand = this.candidates;
@@ -549,33 +554,65 @@ export class MultiIndexHashingIndex implements HammingIndex {
       if (rt < 0) continue;
       const sb = this.suffixBits[t];
       const prefixBits = this.bits[t] - sb;
-      const masks = neighbourMasks(prefixBits, Math.min(rt, prefixBits));
+      const flips = Math.min(rt, prefixBits);
+      const masks = neighbourMasks(prefixBits, flips);
+      const nm = masks.length;
       const qk = this.queryKeys[t];
       const qPrefix = sb === 0 ? qk : qk >>> sb;
       const qSuffix = sb === 0 ? 0 : qk & (2 ** sb - 1);
       const offs = this.offsets[t];
       const post = this.postings[t];
       const bb = this.bucketBits[t];
-      const hashed = bb < prefixBits;
       const shift = 32 - bb;
-      for (let j = 0; j < masks.length; j++) {
-        const mask = masks[j];
-        const prefix = (qPrefix ^ mask) >>> 0;
-        const bucket = hashed ? Math.imul(prefix, GOLDEN) >>> shift : prefix;
-        // Suffix bits may still differ by what the prefix flips left of this table's radius.
-        const tolerance = rt - popcount32(mask);
-        const end = offs[bucket + 1];
-        let p = offs[bucket];
-        if (nc + (end - p) > cand.length) {
-          cand = growTo(cand, nc + (end - p));
-          this.candidates = cand;
+      if (this.bucketLo.length < nm) {
+        this.bucketLo = new Uint32Array(nm);
+        this.bucketHi = new Uint32Array(nm);
+      }
+      const lo = this.bucketLo;
+      const hi = this.bucketHi;
+      let entries = 0;
+      if (bb < prefixBits) {
+        for (let j = 0; j < nm; j++) {
+          const bucket = Math.imul((qPrefix ^ masks[j]) >>> 0, GOLDEN) >>> shift;
+          const a = offs[bucket];
+          const e = offs[bucket + 1];
+          lo[j] = a;
+          hi[j] = e;
+          entries += e - a;
         }
+      } else {
+        for (let j = 0; j < nm; j++) {
+          const bucket = qPrefix ^ masks[j];
+          const a = offs[bucket];
+          const e = offs[bucket + 1];
+          lo[j] = a;
+          hi[j] = e;
+          entries += e - a;
+        }
+      }
+      if (nc + entries > cand.length) {
+        cand = growTo(cand, nc + entries);
+        this.candidates = cand;
+      }
+      // Masks come ordered by weight: those of weight k leave the suffix a tolerance of rt - k bits.
+      let j = 0;
+      for (let k = 0; k <= flips; k++) {
+        const segmentEnd = ballSize(prefixBits, k);
+        const tolerance = rt - k;
         if (sb === 0 || tolerance >= sb) {
-          for (; p < end; p++) cand[nc++] = post[p] & rowMask;
+          for (; j < segmentEnd; j++) {
+            const e = hi[j];
+            for (let p = lo[j]; p < e; p++) cand[nc++] = post[p] & rowMask;
+          }
         } else {
-          for (; p < end; p++) {
-            const e = post[p];
-            if (popcount32((e >>> rowBits) ^ qSuffix) <= tolerance) cand[nc++] = e & rowMask;
+          for (; j < segmentEnd; j++) {
+            const e = hi[j];
+            for (let p = lo[j]; p < e; p++) {
+              const v = post[p];
+              cand[nc] = v & rowMask;
+              // Branch-free append: the slot is overwritten unless the suffix is within tolerance.
+              nc += popcount32((v >>> rowBits) ^ qSuffix) <= tolerance ? 1 : 0;
+            }
           }
         }
       }

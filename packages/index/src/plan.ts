@@ -137,7 +137,11 @@ export function planRadii(
 
 const maskCache = new Map<number, Uint32Array>();
 
-/** All b-bit XOR masks of popcount <= r (0 first), cached per (b, r). */
+/**
+ * All b-bit XOR masks of popcount <= r, ordered by popcount (0 first, then every weight-1 mask, ...), cached
+ * per (b, r). The masks of weight k are therefore [ballSize(b, k - 1), ballSize(b, k)): a probe loop knows
+ * each mask's weight from its position instead of counting bits.
+ */
 export function neighbourMasks(b: number, r: number): Uint32Array {
   const key = b * 1024 + r;
   const cached = maskCache.get(key);
@@ -148,11 +152,11 @@ export function neighbourMasks(b: number, r: number): Uint32Array {
   const rec = (from: number, left: number, mask: number): void => {
     for (let i = from; i < b; i++) {
       const next = (mask | (1 << i)) >>> 0;
-      out[n++] = next;
-      if (left > 1) rec(i + 1, left - 1, next);
+      if (left === 1) out[n++] = next;
+      else rec(i + 1, left - 1, next);
     }
   };
-  if (r > 0) rec(0, r, 0);
+  for (let k = 1; k <= r; k++) rec(0, k, 0);
   maskCache.set(key, out);
   return out;
 }
