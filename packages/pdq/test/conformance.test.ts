@@ -55,17 +55,20 @@ describe.skipIf(!vectorsAvailable)('PDQ core against the C++ reference vectors',
         for (const name of DIHEDRAL_NAMES) expect(result.hashes[name].hex, name).toBe(entry.dihedral[name]);
       });
 
-      it.skipIf(entry.intermediates === undefined)('float32 intermediates are exact', async () => {
-        const ref = readVectorJson<IntermediatesFile>(entry.intermediates ?? '');
-        const ours = pdqIntermediates(await load());
-        expect(Array.from(ours.buffer64x64)).toEqual(
-          ref.buffer64x64_after_tent_filter_and_decimation.map((v) => Math.fround(v)),
-        );
-        expect(Array.from(ours.dct16x16)).toEqual(ref.dct16x16.map((v) => Math.fround(v)));
-        expect(ours.median).toBe(Math.fround(ref.torben_median));
-        expect(ours.hex).toBe(ref.hash);
-        expect(ours.quality).toBe(ref.quality);
-      });
+      // Only some vectors ship intermediates; the others get no such test.
+      const intermediates = entry.intermediates;
+      if (intermediates !== undefined)
+        it('float32 intermediates are exact', async () => {
+          const ref = readVectorJson<IntermediatesFile>(intermediates);
+          const ours = pdqIntermediates(await load());
+          expect(Array.from(ours.buffer64x64)).toEqual(
+            ref.buffer64x64_after_tent_filter_and_decimation.map((v) => Math.fround(v)),
+          );
+          expect(Array.from(ours.dct16x16)).toEqual(ref.dct16x16.map((v) => Math.fround(v)));
+          expect(ours.median).toBe(Math.fround(ref.torben_median));
+          expect(ours.hex).toBe(ref.hash);
+          expect(ours.quality).toBe(ref.quality);
+        });
 
       it('a reused hasher gives the same hash without allocating a new result', async () => {
         const img = await load();
