@@ -4,9 +4,9 @@
  * (the running server's admin socket). Covers sign-in (and a wrong password), the
  * dashboard's charts, key rotation (the old key stops working, the new one works),
  * quarantine and release of a disputed hash, and audit-log filtering. Screenshots
- * land in docs/screenshots/console-*.png.
+ * land in docs/screenshots/console-*.png when UNSEEN_SCREENSHOTS=docs/screenshots is set.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openAdmin, type RunningBank, startBank } from '@unseen/server';
@@ -16,9 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './support/axe.js';
 import { ensureWebBuilt } from './support/build.js';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
-import { distDir, repoRoot } from './support/paths.js';
+import { screenshotDir } from './support/flow.js';
+import { distDir } from './support/paths.js';
 
-const screenshots = path.join(repoRoot, 'docs/screenshots');
+// Same rule as the person's flow: docs/screenshots only when UNSEEN_SCREENSHOTS asks for it.
+const screenshots = screenshotDir;
 const PASSWORD = 'correct horse battery staple';
 
 function randomHex(bytes: number): string {
@@ -72,7 +74,6 @@ describe.skipIf(!chromiumAvailable)('operator console in Chromium', () => {
 
   beforeAll(async () => {
     await ensureWebBuilt();
-    mkdirSync(screenshots, { recursive: true });
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'unseen-console-e2e-'));
     bank = await startBank({
       dataDir,
