@@ -100,6 +100,8 @@ export class MultiIndexHashingIndex implements HammingIndex {
   /** Reused per-table bucket bounds of the probed prefixes. */
   private bucketLo = new Uint32Array(0);
   private bucketHi = new Uint32Array(0);
+  /** Sink for the prefetching reads (kept so the compiler cannot drop them). */
+  private touched = 0;
 
   constructor(options: MultiIndexHashingOptions = {}) {
     const m = options.substrings ?? DEFAULT_SUBSTRINGS;
@@ -441,7 +443,7 @@ export class MultiIndexHashingIndex implements HammingIndex {
     const words = this.baseWords;
     const rowBits = rowBitsFor(n);
     this.rowBits = rowBits;
-    const dirWanted = Math.min(this.maxBucketBits, Math.max(4, Math.ceil(Math.log2(Math.max(n, 16))) - Number(process.env.DIRSHIFT ?? 3)));
+    const dirWanted = Math.min(this.maxBucketBits, Math.max(4, Math.ceil(Math.log2(Math.max(n, 16))) - 3));
     const bucketOf = new Uint32Array(n);
     const entryOf = new Uint32Array(n);
     const rowScale = 2 ** rowBits;
@@ -540,88 +542,135 @@ export class MultiIndexHashingIndex implements HammingIndex {
   }
 
   /**
-   * Phases, so that each loop is tight and its memory reads are independent (the CPU overlaps the cache
-   * misses instead of waiting for each): per table, read every probed bucket's bounds; then copy the bucket
-   * entries whose stored suffix is close enough; finally verify all gathered candidate rows.
+   * Passes, so that each loop is tight and its memory reads are independent (the CPU overlaps the cache
+   * misses instead of waiting for each): for all tables, read every probed bucket's bounds and touch its
+   * entries; then copy the entries whose stored suffix is close enough; then drop duplicate rows and touch
+   * each candidate's hash; finally verify the candidates.
    */
   private probeBase(radii: Int8Array, radius: number, out: ResultBuffer): void {
-    let cand = this.candidates;
-    let nc = 0;
     const rowBits = this.rowBits;
     const rowMask = rowBits >= 31 ? 0x7fffffff : (1 << rowBits) - 1;
-    for (let t = 0; t < this.substrings; t++) {
+    const m = this.substrings;
+    // Pass 1 over all tables before any copying, so every table's bucket loads are in flight together.
+    let probes = 0;
+    for (let t = 0; t < m; t++) {
+      const prefixBits = this.bits[t] - this.suffixBits[t];
+      if (radii[t] >= 0) probes += ballSize(prefixBits, Math.min(radii[t], prefixBits));
+    }
+    if (this.bucketLo.length < probes) {
+      this.bucketLo = new Uint32Array(probes);
+      this.bucketHi = new Uint32Array(probes);
+    }
+    const lo = this.bucketLo;
+    const hi = this.bucketHi;
+    let entries = 0;
+    let touch = 0;
+    let base = 0;
+    for (let t = 0; t < m; t++) {
       const rt = radii[t];
       if (rt < 0) continue;
       const sb = this.suffixBits[t];
       const prefixBits = this.bits[t] - sb;
-      const flips = Math.min(rt, prefixBits);
-      const masks = neighbourMasks(prefixBits, flips);
+      const masks = neighbourMasks(prefixBits, Math.min(rt, prefixBits));
       const nm = masks.length;
       const qk = this.queryKeys[t];
       const qPrefix = sb === 0 ? qk : qk >>> sb;
-      const qSuffix = sb === 0 ? 0 : qk & (2 ** sb - 1);
       const offs = this.offsets[t];
       const post = this.postings[t];
       const bb = this.bucketBits[t];
       const shift = 32 - bb;
-      if (this.bucketLo.length < nm) {
-        this.bucketLo = new Uint32Array(nm);
-        this.bucketHi = new Uint32Array(nm);
-      }
-      const lo = this.bucketLo;
-      const hi = this.bucketHi;
-      let entries = 0;
       if (bb < prefixBits) {
         for (let j = 0; j < nm; j++) {
           const bucket = Math.imul((qPrefix ^ masks[j]) >>> 0, GOLDEN) >>> shift;
           const a = offs[bucket];
           const e = offs[bucket + 1];
-          lo[j] = a;
-          hi[j] = e;
+          lo[base + j] = a;
+          hi[base + j] = e;
           entries += e - a;
+          // Start loading the bucket's entries now (independent reads overlap; the copy loop then hits).
+          if (a < e) touch ^= post[a] ^ post[e - 1];
         }
       } else {
         for (let j = 0; j < nm; j++) {
           const bucket = qPrefix ^ masks[j];
           const a = offs[bucket];
           const e = offs[bucket + 1];
-          lo[j] = a;
-          hi[j] = e;
+          lo[base + j] = a;
+          hi[base + j] = e;
           entries += e - a;
+          // Start loading the bucket's entries now (independent reads overlap; the copy loop then hits).
+          if (a < e) touch ^= post[a] ^ post[e - 1];
         }
       }
-      if (nc + entries > cand.length) {
-        cand = growTo(cand, nc + entries);
-        this.candidates = cand;
-      }
-      // Masks come ordered by weight: those of weight k leave the suffix a tolerance of rt - k bits.
-      let j = 0;
+      base += nm;
+    }
+    this.touched ^= touch;
+    let cand = this.candidates;
+    if (entries > cand.length) {
+      cand = growTo(cand, entries);
+      this.candidates = cand;
+    }
+    let nc = 0;
+    // Pass 2: copy the kept entries. Masks come ordered by weight: those of weight k leave the suffix a
+    // tolerance of rt - k bits.
+    base = 0;
+    for (let t = 0; t < m; t++) {
+      const rt = radii[t];
+      if (rt < 0) continue;
+      const sb = this.suffixBits[t];
+      const prefixBits = this.bits[t] - sb;
+      const flips = Math.min(rt, prefixBits);
+      const qk = this.queryKeys[t];
+      const qSuffix = sb === 0 ? 0 : qk & (2 ** sb - 1);
+      const post = this.postings[t];
+      let j = base;
       for (let k = 0; k <= flips; k++) {
-        const segmentEnd = ballSize(prefixBits, k);
+        const segmentEnd = base + ballSize(prefixBits, k);
         const tolerance = rt - k;
         if (sb === 0 || tolerance >= sb) {
           for (; j < segmentEnd; j++) {
             const e = hi[j];
             for (let p = lo[j]; p < e; p++) cand[nc++] = post[p] & rowMask;
           }
+        } else if (tolerance === 0) {
+          // The largest segment (the most flipped prefix bits): the suffix must match exactly.
+          for (; j < segmentEnd; j++) {
+            const e = hi[j];
+            for (let p = lo[j]; p < e; p++) {
+              const v = post[p];
+              if (v >>> rowBits === qSuffix) cand[nc++] = v & rowMask;
+            }
+          }
         } else {
           for (; j < segmentEnd; j++) {
             const e = hi[j];
             for (let p = lo[j]; p < e; p++) {
               const v = post[p];
-              cand[nc] = v & rowMask;
-              // Branch-free append: the slot is overwritten unless the suffix is within tolerance.
-              nc += popcount32((v >>> rowBits) ^ qSuffix) <= tolerance ? 1 : 0;
+              if (popcount32((v >>> rowBits) ^ qSuffix) <= tolerance) cand[nc++] = v & rowMask;
             }
           }
         }
       }
+      base = j;
     }
     const H = this.baseWords;
     const ids = this.baseIds;
     const dead = this.baseDead;
     const stamp = this.baseStamp;
     const gen = this.generation;
+    // Drop rows found through several tables and start loading each remaining row's hash: this loop's
+    // reads are independent, so many cache misses are in flight at once; the verification below then hits.
+    let unique = 0;
+    touch = 0;
+    for (let i = 0; i < nc; i++) {
+      const row = cand[i];
+      if (stamp[row] === gen) continue;
+      stamp[row] = gen;
+      cand[unique++] = row;
+      touch ^= H[row * 8];
+    }
+    this.touched ^= touch;
+    nc = unique;
     const q = this.query;
     const q0 = q[0];
     const q1 = q[1];
@@ -639,9 +688,8 @@ export class MultiIndexHashingIndex implements HammingIndex {
       d +=
         popcount32(H[o + 4] ^ q4) + popcount32(H[o + 5] ^ q5) + popcount32(H[o + 6] ^ q6) + popcount32(H[o + 7] ^ q7);
       if (d > radius) continue;
-      // Only true matches reach here: tombstone and duplicate checks cost nothing for the many misses.
-      if ((dead[row >>> 5] & (1 << (row & 31))) !== 0 || stamp[row] === gen) continue;
-      stamp[row] = gen;
+      // Only true matches reach here: the tombstone check costs nothing for the many misses.
+      if ((dead[row >>> 5] & (1 << (row & 31))) !== 0) continue;
       out.push(ids[row], d);
     }
   }

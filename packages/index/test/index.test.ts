@@ -7,6 +7,7 @@ import {
   planRadii,
   substringLayout,
 } from '../src/index.js';
+import { ballSize, neighbourMasks } from '../src/plan.js';
 import { clusteredBank, flipBits, mulberry32, referenceSearch } from './helpers.js';
 import { runHammingIndexSuite } from './suite.js';
 
@@ -96,6 +97,27 @@ describe('MultiIndexHashingIndex specifics', () => {
       for (const [id, h] of clusteredBank(rand, 10, 20, 30)) index.add(id, h);
       index.compact();
       for (let r = 0; r <= 64; r++) expect(index.planFor(r)).not.toBeNull();
+    }
+  });
+
+  it('lists every neighbour mask exactly once, ordered by weight (the probe loop relies on the order)', () => {
+    for (const [b, r] of [
+      [17, 2],
+      [21, 3],
+      [8, 8],
+      [23, 0],
+    ] as const) {
+      const masks = neighbourMasks(b, r);
+      expect(masks.length).toBe(ballSize(b, r));
+      expect(new Set(masks).size).toBe(masks.length);
+      for (let k = 0; k <= r; k++) {
+        for (let j = k === 0 ? 0 : ballSize(b, k - 1); j < ballSize(b, k); j++) {
+          let weight = 0;
+          for (let v = masks[j]; v !== 0; v &= v - 1) weight++;
+          expect(weight).toBe(k);
+          expect(masks[j] < 2 ** b).toBe(true);
+        }
+      }
     }
   });
 
