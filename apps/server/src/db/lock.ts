@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BankError } from '../errors.js';
 
@@ -51,6 +51,8 @@ export interface DataDirLock {
 
 /** Takes the data folder exclusively; throws CONFLICT naming the holder when another live process has it. */
 export function acquireLock(dataDir: string, adminSocket?: string): DataDirLock {
+  // The lock is the first thing to touch the folder, so a fresh checkout's ./data starts here.
+  mkdirSync(dataDir, { recursive: true });
   const path = lockPath(dataDir);
   const info: LockInfo = {
     pid: process.pid,
