@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { createPartner, migrate, openPglite, openPostgres, type BankDatabase } from '@unseen/server';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
+import { createScratchDatabase } from '../support/scratch-postgres.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,24 +50,11 @@ async function openStorage(): Promise<{
     const dataDir = mkdtempSync(join(tmpdir(), 'unseen-bench-'));
     return { target: { dataDir }, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
   }
-  const base = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = 'unseen_bench';
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    target: { databaseUrl: url.toString() },
-    cleanup: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  const scratch = await createScratchDatabase(
+    process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    'unseen_bench',
+  );
+  return { target: { databaseUrl: scratch.url }, cleanup: scratch.drop };
 }
 
 async function withDatabase<T>(

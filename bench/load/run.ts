@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createPartner } from '@unseen/server';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { createScratchDatabase } from '../support/scratch-postgres.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -76,24 +76,14 @@ async function storage(): Promise<{
       cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
     };
   }
-  const base = process.env.LOAD_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = 'unseen_load';
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(
+    process.env.LOAD_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    'unseen_load',
+  );
   return {
-    env: { LOAD_DATABASE_URL: url.toString() },
-    target: { databaseUrl: url.toString() },
-    cleanup: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
+    env: { LOAD_DATABASE_URL: scratch.url },
+    target: { databaseUrl: scratch.url },
+    cleanup: scratch.drop,
   };
 }
 
