@@ -51,9 +51,17 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob
   return wrapPglite(pglite);
 }
 
-export function openPostgres(databaseUrl: string, replicaUrl?: string): BankDatabase {
+export function openPostgres(
+  databaseUrl: string,
+  replicaUrl?: string,
+  onIdleError: (err: Error) => void = (err) => process.emitWarning(`idle PostgreSQL connection lost: ${err.message}`),
+): BankDatabase {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   const replicaPool = replicaUrl ? new pg.Pool({ connectionString: replicaUrl, max: 10 }) : undefined;
+  // An idle pooled connection that the server drops (restart, failover, an administrator's
+  // pg_terminate_backend) makes the pool emit 'error'; unhandled, that would kill the process.
+  // The pool has already discarded the client and the next query opens a fresh one.
+  for (const p of [pool, replicaPool]) p?.on('error', (err) => onIdleError(err));
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
   const feedDb = replicaPool ? (drizzlePg({ client: replicaPool, schema }) as unknown as Db) : db;
   return {
