@@ -143,7 +143,7 @@ export async function* readVideoFrames(filePath: string, options: ReadVideoFrame
   const killAll = () => {
     for (const { child } of processes) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
-  signal?.addEventListener('abort', killAll, { once: true });
+  const aborted = () => new VideoError('ABORTED', 'video decoding was aborted', { cause: signal?.reason });
   const last = processes[processes.length - 1]!;
   const frameBytes = info.width * info.height * 3;
   const frame = new Uint8Array(frameBytes);
@@ -152,6 +152,13 @@ export async function* readVideoFrames(filePath: string, options: ReadVideoFrame
   // Read ahead up to ~2 frames while the caller hashes the current one, so ffmpeg keeps decoding
   // instead of blocking on a full 64 kB pipe; memory stays bounded by this buffer.
   const readAhead = new PassThrough({ highWaterMark: 2 * frameBytes });
+  // Abort ends the read at once with ABORTED rather than waiting for the killed processes'
+  // pipes to drain and close, which some Node versions (24) never signal for a paused pipe.
+  const onAbort = () => {
+    killAll();
+    readAhead.destroy(aborted());
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
   last.child.stdout.on('error', (error) => readAhead.destroy(error));
   last.child.stdout.pipe(readAhead);
   try {
@@ -164,7 +171,7 @@ export async function* readVideoFrames(filePath: string, options: ReadVideoFrame
         offset += take;
         if (filled === frameBytes) {
           filled = 0;
-          if (signal?.aborted) break;
+          if (signal?.aborted) throw aborted();
           yield {
             frameNumber: emitted * frameInterval,
             pixels: { data: frame, width: info.width, height: info.height, channels: 3 },
@@ -174,7 +181,7 @@ export async function* readVideoFrames(filePath: string, options: ReadVideoFrame
       }
     }
     const results = await Promise.all(processes.map((p) => p.closed));
-    if (signal?.aborted) throw new VideoError('ABORTED', 'video decoding was aborted', { cause: signal.reason });
+    if (signal?.aborted) throw aborted();
     results.forEach(({ code, spawnError }, index) => {
       if (spawnError?.code === 'ENOENT') {
         throw new VideoError(
@@ -194,7 +201,7 @@ export async function* readVideoFrames(filePath: string, options: ReadVideoFrame
       throw new VideoError('DECODE_FAILED', `ffmpeg ended in the middle of a frame (${filled} of ${frameBytes} bytes)`);
     if (emitted === 0) throw new VideoError('DECODE_FAILED', `no frame could be decoded from ${filePath}`);
   } finally {
-    signal?.removeEventListener('abort', killAll);
+    signal?.removeEventListener('abort', onAbort);
     killAll();
     readAhead.destroy();
   }
