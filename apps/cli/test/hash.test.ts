@@ -124,6 +124,14 @@ describe('unseen hash', () => {
     expect(line.hash).not.toBe((await hashImageFile(file)).hash);
   });
 
+  it('hashes a HEIC photo like any other image', async () => {
+    const file = path.join(repoRoot, 'packages/media-node/test/fixtures/bridge-480.heic');
+    const run = await cli('hash', '--json', file);
+    expect(run.code).toBe(0);
+    const [line] = jsonLines(run.stdout);
+    expect(line).toMatchObject({ file, signalType: 'pdq', hash: (await hashImageFile(file)).hash });
+  });
+
   it('gives video files an MD5 line of their bytes', async () => {
     const file = path.join(dir, 'clip.mp4');
     const run = await cli('hash', '--json', file);

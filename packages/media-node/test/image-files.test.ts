@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { fromHex, hammingDistance, hashPixels } from '@unseen/pdq';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import {
 } from '../src/index.js';
 
 let dir: string;
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const file = (name: string) => path.join(dir, name);
 
 /** A seeded 300x200 RGB test picture with gradients and noise. */
@@ -140,6 +142,24 @@ describe('decoding image files', () => {
     const image = await decodeImageFile(file('rotated.jpg'));
     expect([image.width, image.height]).toEqual([300, 200]);
     expect((await hashImageFile(file('rotated.jpg'))).hash).toBe((await hashImageFile(file('pic.jpg'))).hash);
+  });
+
+  it('decodes a real HEIC photo (x265-encoded) to the hash of libheif\'s own decode', async () => {
+    const fixture = JSON.parse(readFileSync(path.join(fixtures, 'bridge-480.heic.json'), 'utf8')) as {
+      width: number;
+      height: number;
+      libheifPdq: string;
+      libheifQuality: number;
+    };
+    const heic = path.join(fixtures, 'bridge-480.heic');
+    expect(isHeic(readFileSync(heic))).toBe(true);
+    const image = await decodeImageFile(heic);
+    expect([image.format, image.width, image.height]).toEqual(['heic', fixture.width, fixture.height]);
+    const hashed = await hashImageFile(heic);
+    // The WebAssembly decoder's YUV->RGB differs from native libheif by a few levels per sample
+    // (up to 7 here); PDQ absorbs that: 0 bits apart when this fixture was made.
+    expect(hammingDistance(fromHex(hashed.hash), fromHex(fixture.libheifPdq))).toBeLessThanOrEqual(4);
+    expect(hashed.quality).toBeGreaterThanOrEqual(fixture.libheifQuality - 10);
   });
 
   it('recognises HEIC by its brands and not AVIF', () => {
