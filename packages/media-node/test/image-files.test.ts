@@ -144,7 +144,7 @@ describe('decoding image files', () => {
     expect((await hashImageFile(file('rotated.jpg'))).hash).toBe((await hashImageFile(file('pic.jpg'))).hash);
   });
 
-  it('decodes a real HEIC photo (x265-encoded) to the hash of libheif\'s own decode', async () => {
+  it("decodes a real HEIC photo (x265-encoded) to the hash of libheif's own decode", async () => {
     const fixture = JSON.parse(readFileSync(path.join(fixtures, 'bridge-480.heic.json'), 'utf8')) as {
       width: number;
       height: number;
