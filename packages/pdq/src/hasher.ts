@@ -21,7 +21,7 @@ const LUMA_R = fround(0.299);
 const LUMA_G = fround(0.587);
 const LUMA_B = fround(0.114);
 const DECIMATED = 64;
-/** Rows of luma produced ahead of the first filter pass (it interleaves four rows). */
+/** Rows produced at a time by each stage of the streamed filter (the row passes interleave four rows). */
 const ROW_BLOCK = 4;
 
 interface PendingPixels {
@@ -47,8 +47,16 @@ const DCT_N = 16;
  * values rounded once to float32 equals the float32 operation, so this is bit-exact with the C++ code.
  */
 export class PdqHasher {
+  /** Whole luma plane: only for luma given by the caller and for the unfiltered 64x64 case. */
   private luma = new Float32Array(0);
+  /** Luma of the rows being filtered, when it is computed from pixels. */
+  private lumaRows = new Float32Array(0);
+  /** The first row pass over the whole image. */
   private scratch = new Float32Array(0);
+  /** Rows of the first column pass waiting for the second row pass. */
+  private block = new Float32Array(0);
+  /** The second row pass at the 64 sampled columns: height x 64. */
+  private compact = new Float32Array(0);
   private columnSums = new Float32Array(0);
   private readonly squashCols = new Int32Array(REFERENCE_SQUASH_SIDE);
   private readonly decimateRows = new Int32Array(DECIMATED);
@@ -114,9 +122,12 @@ export class PdqHasher {
 
   /** Drops scratch buffers above `maxPixels` so a single huge image does not pin its memory. */
   trim(maxPixels: number): void {
-    if (this.luma.length > maxPixels) {
+    if (this.scratch.length > maxPixels || this.luma.length > maxPixels) {
       this.luma = new Float32Array(0);
+      this.lumaRows = new Float32Array(0);
       this.scratch = new Float32Array(0);
+      this.block = new Float32Array(0);
+      this.compact = new Float32Array(0);
       this.columnSums = new Float32Array(0);
     }
   }
@@ -124,12 +135,14 @@ export class PdqHasher {
   // ---------------------------------------------------------------------------------------------
   // Input
 
-  private ensureCapacity(width: number, height: number): void {
+  private ensureCapacity(width: number, height: number, wholeLuma: boolean): void {
     const pixels = width * height;
-    if (this.luma.length < pixels) this.luma = new Float32Array(pixels);
-    // Scratch also holds the compact height x 64 buffer of the second filter pass.
-    const scratch = Math.max(pixels, height * DECIMATED);
-    if (this.scratch.length < scratch) this.scratch = new Float32Array(scratch);
+    if (wholeLuma && this.luma.length < pixels) this.luma = new Float32Array(pixels);
+    const rows = ROW_BLOCK * width;
+    if (this.lumaRows.length < rows) this.lumaRows = new Float32Array(rows);
+    if (this.block.length < rows) this.block = new Float32Array(rows);
+    if (this.scratch.length < pixels) this.scratch = new Float32Array(pixels);
+    if (this.compact.length < height * DECIMATED) this.compact = new Float32Array(height * DECIMATED);
     const sums = Math.max(width, DECIMATED);
     if (this.columnSums.length < sums) this.columnSums = new Float32Array(sums);
   }
@@ -151,7 +164,7 @@ export class PdqHasher {
       const v = luma[i];
       if (v - v !== 0) throw new PdqError('NAN_INPUT', `luma value at index ${i} is ${v}`);
     }
-    this.ensureCapacity(width, height);
+    this.ensureCapacity(width, height, true);
     this.luma.set(luma);
     this.pending = null;
   }
@@ -176,7 +189,7 @@ export class PdqHasher {
     const squash = !fullResolution && (width > REFERENCE_SQUASH_SIDE || height > REFERENCE_SQUASH_SIDE);
     const outW = squash ? REFERENCE_SQUASH_SIDE : width;
     const outH = squash ? REFERENCE_SQUASH_SIDE : height;
-    this.ensureCapacity(outW, outH);
+    this.ensureCapacity(outW, outH, outW === DECIMATED && outH === DECIMATED);
     if (squash) {
       // Nearest-neighbour squash: src = floor(dst * size / 512), applied while computing luma.
       for (let x = 0; x < outW; x++) this.squashCols[x] = Math.floor((x * width) / outW) * channels;
@@ -193,16 +206,16 @@ export class PdqHasher {
     return { width: outW, height: outH };
   }
 
-  /** Computes luma for output rows y0 <= y < y1 of the pending pixels (no-op when luma was given). */
-  private fillLumaRows(y0: number, y1: number): void {
+  /** Computes luma for output rows y0 <= y < y1 of the pending pixels into `luma` from index `at`. */
+  private fillLumaRows(y0: number, y1: number, luma: Float32Array, at: number): void {
     const p = this.pending;
     if (p === null) return;
     if (p.squash) {
-      squashToLuma(p.data, p.channels, p.rowStride, p.srcHeight, p.height, this.squashCols, p.width, this.luma, y0, y1);
+      squashToLuma(p.data, p.channels, p.rowStride, p.srcHeight, p.height, this.squashCols, p.width, luma, at, y0, y1);
     } else if (p.channels < 3) {
-      greyToLuma(p.data, p.channels, this.luma, y0 * p.width, y1 * p.width);
+      greyToLuma(p.data, p.channels, luma, at, y0 * p.width, y1 * p.width);
     } else {
-      rgbToLuma(p.data, p.channels, this.luma, y0 * p.width, y1 * p.width);
+      rgbToLuma(p.data, p.channels, luma, at, y0 * p.width, y1 * p.width);
     }
   }
 
@@ -221,7 +234,7 @@ export class PdqHasher {
     }
     if (skipFilterAt64 && width === DECIMATED && height === DECIMATED) {
       // The reference's plain hash takes a 64x64 input as the decimated buffer directly.
-      this.fillLumaRows(0, height);
+      this.fillLumaRows(0, height, this.luma, 0);
       this.buffer64.set(this.luma.subarray(0, DECIMATED * DECIMATED));
     } else {
       this.jaroszAndDecimate(width, height);
@@ -262,9 +275,13 @@ export class PdqHasher {
 
   /**
    * Two passes of (box along rows, box along columns) with the reference's window sizes, then nearest
-   * decimation to 64x64 into buffer64. Only 64x64 samples of the second pass are ever read, so that pass
-   * keeps every running sum (they carry float32 rounding history) but divides and stores only at the
-   * sampled columns, and then filters just the 64 sampled columns down to the 64 sampled rows.
+   * decimation to 64x64 into buffer64, streamed top to bottom so every intermediate row is still in
+   * cache when it is read again: luma rows are produced a block at a time and filtered along rows; as
+   * soon as the column filter's window for a block of output rows is available, those rows are
+   * filtered along columns into a small block buffer and immediately filtered along rows again. Only
+   * 64x64 samples of the second pass are ever read, so its row pass keeps every running sum (they carry
+   * float32 rounding history) but divides and stores only at the 64 sampled columns, and its column
+   * pass filters just those 64 columns down to the 64 sampled rows.
    */
   private jaroszAndDecimate(width: number, height: number): void {
     const windowAlongRows = Math.floor((width + 2 * DECIMATED - 1) / (2 * DECIMATED));
@@ -275,17 +292,54 @@ export class PdqHasher {
       rowsIdx[i] = Math.floor(((i + 0.5) * height) / DECIMATED);
       colsIdx[i] = Math.floor(((i + 0.5) * width) / DECIMATED);
     }
-    const a = this.luma;
-    const b = this.scratch;
-    for (let y = 0; y < height; y += ROW_BLOCK) {
-      const end = Math.min(height, y + ROW_BLOCK);
-      this.fillLumaRows(y, end);
-      boxAlongRows(a, b, y, end, width, windowAlongRows);
+    const rowFiltered = this.scratch;
+    const block = this.block;
+    const compact = this.compact;
+    const sums = this.columnSums;
+    sums.fill(0, 0, width);
+    // Output row o of the column filter averages rows o - lag + 1 .. o + lead (clipped): it adds row
+    // o + lead and subtracts row o - lag, as the reference's running sum does.
+    const half = (windowAlongCols + 2) >> 1;
+    const lead = half - 1;
+    const lag = windowAlongCols - half + 1;
+    let produced = 0;
+    for (let o0 = 0; o0 < height; o0 += ROW_BLOCK) {
+      const o1 = Math.min(height, o0 + ROW_BLOCK);
+      const needed = Math.min(height, o1 + lead);
+      while (produced < needed) {
+        const end = Math.min(height, produced + ROW_BLOCK);
+        this.firstRowPass(produced, end, width, windowAlongRows);
+        produced = end;
+      }
+      if (o0 === 0) {
+        for (let r = 0; r < lead; r++) addRowInto(sums, rowFiltered, r * width, width);
+      }
+      for (let o = o0; o < o1; o++) {
+        const enter = o + lead;
+        const leave = o - lag;
+        const count = Math.min(height - 1, enter) - Math.max(0, leave + 1) + 1;
+        const out = (o - o0) * width;
+        if (enter < height && leave >= 0) {
+          columnStepSlide(sums, rowFiltered, enter * width, leave * width, block, out, width, count);
+        } else if (enter < height) {
+          columnStepGrow(sums, rowFiltered, enter * width, block, out, width, count);
+        } else {
+          columnStepShrink(sums, rowFiltered, leave * width, block, out, width, count);
+        }
+      }
+      boxAlongRowsAtColumns(block, compact, o0 * DECIMATED, o1 - o0, width, windowAlongRows, colsIdx);
     }
-    boxAlongCols(b, a, height, width, windowAlongCols);
-    // Second pass: rows into a compact height x 64 buffer (reusing scratch), then the 64 columns.
-    boxAlongRowsAtColumns(a, b, height, width, windowAlongRows, colsIdx);
-    boxAlongColsAtRows(b, this.buffer64, height, windowAlongCols, rowsIdx, this.columnSums);
+    boxAlongColsAtRows(compact, this.buffer64, height, windowAlongCols, rowsIdx, sums);
+  }
+
+  /** Luma of rows y0 <= y < y1 (computed now for pixels, read from `this.luma` when given), filtered along rows into scratch. */
+  private firstRowPass(y0: number, y1: number, width: number, window: number): void {
+    if (this.pending === null) {
+      boxAlongRows(this.luma, y0 * width, this.scratch, y0 * width, y1 - y0, width, window);
+    } else {
+      this.fillLumaRows(y0, y1, this.lumaRows, 0);
+      boxAlongRows(this.lumaRows, 0, this.scratch, y0 * width, y1 - y0, width, window);
+    }
   }
 
   /** B = D * A * D^T with A the 64x64 buffer, accumulated in ascending index order like the reference. */
@@ -302,16 +356,41 @@ export class PdqHasher {
       for (let k = 0; k < DECIMATED; k++) {
         const dik = d[dRow + k];
         const aRow = k * DECIMATED;
-        for (let j = 0; j < DECIMATED; j++) t[tRow + j] = t[tRow + j] + fround(dik * a[aRow + j]);
+        // Four columns per iteration; each t entry still sums over k in ascending order.
+        for (let j = 0; j < DECIMATED; j += 4) {
+          const tj = tRow + j;
+          const aj = aRow + j;
+          t[tj] = t[tj] + fround(dik * a[aj]);
+          t[tj + 1] = t[tj + 1] + fround(dik * a[aj + 1]);
+          t[tj + 2] = t[tj + 2] + fround(dik * a[aj + 2]);
+          t[tj + 3] = t[tj + 3] + fround(dik * a[aj + 3]);
+        }
       }
     }
     for (let i = 0; i < DCT_N; i++) {
       const tRow = i * DECIMATED;
-      for (let j = 0; j < DCT_N; j++) {
-        const dRow = j * DECIMATED;
-        let sum = 0;
-        for (let k = 0; k < DECIMATED; k++) sum = fround(sum + fround(t[tRow + k] * d[dRow + k]));
-        b[i * DCT_N + j] = sum;
+      // Four independent dot products at once: each is a serial chain of roundings, k ascending.
+      for (let j = 0; j < DCT_N; j += 4) {
+        const d0 = j * DECIMATED;
+        const d1 = d0 + DECIMATED;
+        const d2 = d1 + DECIMATED;
+        const d3 = d2 + DECIMATED;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let k = 0; k < DECIMATED; k++) {
+          const tk = t[tRow + k];
+          s0 = fround(s0 + fround(tk * d[d0 + k]));
+          s1 = fround(s1 + fround(tk * d[d1 + k]));
+          s2 = fround(s2 + fround(tk * d[d2 + k]));
+          s3 = fround(s3 + fround(tk * d[d3 + k]));
+        }
+        const at = i * DCT_N + j;
+        b[at] = s0;
+        b[at + 1] = s1;
+        b[at + 2] = s2;
+        b[at + 3] = s3;
       }
     }
   }
@@ -351,15 +430,35 @@ const LUMA_B_TABLE = Float64Array.from({ length: 256 }, (_, v) => fround(LUMA_B 
 type Samples = PixelBuffer['data'];
 
 /** Y = (0.299 R + 0.587 G) + 0.114 B in float32; `& 255` keeps the low byte of 16-bit samples, as the reference. */
-function rgbToLuma(data: Samples, channels: number, luma: Float32Array, start: number, end: number): void {
-  for (let i = start, p = start * channels; i < end; i++, p += channels) {
+function rgbToLuma(data: Samples, channels: number, luma: Float32Array, at: number, start: number, end: number): void {
+  if (channels === 3 && !(data instanceof Uint16Array)) {
+    rgb8ToLuma(data, luma, at, start * 3, end - start);
+    return;
+  }
+  for (let i = at, p = start * channels, q = end * channels; p < q; i++, p += channels) {
     luma[i] = fround(LUMA_R_TABLE[data[p] & 255] + LUMA_G_TABLE[data[p + 1] & 255]) + LUMA_B_TABLE[data[p + 2] & 255];
   }
 }
 
+/** The common case, 8-bit RGB: no low-byte mask, and four pixels per iteration (less loop overhead). */
+function rgb8ToLuma(data: Uint8Array | Uint8ClampedArray, luma: Float32Array, at: number, p: number, n: number): void {
+  const r = LUMA_R_TABLE;
+  const g = LUMA_G_TABLE;
+  const b = LUMA_B_TABLE;
+  let i = at;
+  const end = at + n;
+  for (; i + 4 <= end; i += 4, p += 12) {
+    luma[i] = fround(r[data[p]] + g[data[p + 1]]) + b[data[p + 2]];
+    luma[i + 1] = fround(r[data[p + 3]] + g[data[p + 4]]) + b[data[p + 5]];
+    luma[i + 2] = fround(r[data[p + 6]] + g[data[p + 7]]) + b[data[p + 8]];
+    luma[i + 3] = fround(r[data[p + 9]] + g[data[p + 10]]) + b[data[p + 11]];
+  }
+  for (; i < end; i++, p += 3) luma[i] = fround(r[data[p]] + g[data[p + 1]]) + b[data[p + 2]];
+}
+
 /** The reference uses the grey value itself as luma (no coefficients); a second (alpha) channel is ignored. */
-function greyToLuma(data: Samples, channels: number, luma: Float32Array, start: number, end: number): void {
-  for (let i = start, p = start * channels; i < end; i++, p += channels) luma[i] = data[p] & 255;
+function greyToLuma(data: Samples, channels: number, luma: Float32Array, at: number, start: number, end: number): void {
+  for (let i = at, p = start * channels, q = end * channels; p < q; i++, p += channels) luma[i] = data[p] & 255;
 }
 
 function squashToLuma(
@@ -371,10 +470,11 @@ function squashToLuma(
   cols: Int32Array,
   outW: number,
   luma: Float32Array,
+  at: number,
   y0: number,
   y1: number,
 ): void {
-  for (let y = y0, i = y0 * outW; y < y1; y++) {
+  for (let y = y0, i = at; y < y1; y++) {
     const rowStart = Math.floor((y * height) / outH) * rowStride;
     if (channels < 3) {
       for (let x = 0; x < outW; x++, i++) luma[i] = data[rowStart + cols[x]] & 255;
@@ -397,25 +497,41 @@ function boxPhases(length: number, window: number): [number, number, number, num
 }
 
 /**
- * One box-filter pass along each row, a running float32 sum per row (add the entering sample, then
- * subtract the leaving one) divided by the current window size. Four rows run interleaved: each row's
- * sum is a serial chain of rounding steps, and independent chains side by side keep the CPU busy.
+ * 1 / n when n is a power of two, else 0. Dividing by a power of two and multiplying by its reciprocal
+ * give the same double exactly, and a multiplication is several times cheaper than a division; for
+ * other divisors the two can differ in the last bit, so those keep the division.
+ */
+function exactReciprocal(n: number): number {
+  return (n & (n - 1)) === 0 ? 1 / n : 0;
+}
+
+/**
+ * One box-filter pass along each of `rows` rows, from `input` at `inAt` to `output` at `outAt`: a
+ * running float32 sum per row (add the entering sample, then subtract the leaving one) divided by the
+ * current window size. Four rows run interleaved: each row's sum is a serial chain of rounding steps,
+ * and independent chains side by side keep the CPU busy.
  */
 function boxAlongRows(
   input: Float32Array,
+  inAt: number,
   output: Float32Array,
-  firstRow: number,
-  endRow: number,
+  outAt: number,
+  rows: number,
   cols: number,
   window: number,
 ): void {
   const [p1, p2, p3, p4] = boxPhases(cols, window);
-  let r = firstRow;
-  for (; r + 4 <= endRow; r += 4) {
-    const b0 = r * cols;
+  const inv = exactReciprocal(window);
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const b0 = inAt + r * cols;
     const b1 = b0 + cols;
     const b2 = b1 + cols;
     const b3 = b2 + cols;
+    const o0 = outAt + r * cols;
+    const o1 = o0 + cols;
+    const o2 = o1 + cols;
+    const o3 = o2 + cols;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
@@ -437,20 +553,33 @@ function boxAlongRows(
       s2 = fround(s2 + input[b2 + ri]);
       s3 = fround(s3 + input[b3 + ri]);
       count++;
-      output[b0 + oi] = s0 / count;
-      output[b1 + oi] = s1 / count;
-      output[b2 + oi] = s2 / count;
-      output[b3 + oi] = s3 / count;
+      output[o0 + oi] = s0 / count;
+      output[o1 + oi] = s1 / count;
+      output[o2 + oi] = s2 / count;
+      output[o3 + oi] = s3 / count;
     }
-    for (let n = 0; n < p3; n++, ri++, li++, oi++) {
-      s0 = fround(fround(s0 + input[b0 + ri]) - input[b0 + li]);
-      s1 = fround(fround(s1 + input[b1 + ri]) - input[b1 + li]);
-      s2 = fround(fround(s2 + input[b2 + ri]) - input[b2 + li]);
-      s3 = fround(fround(s3 + input[b3 + ri]) - input[b3 + li]);
-      output[b0 + oi] = s0 / count;
-      output[b1 + oi] = s1 / count;
-      output[b2 + oi] = s2 / count;
-      output[b3 + oi] = s3 / count;
+    if (inv !== 0) {
+      for (let n = 0; n < p3; n++, ri++, li++, oi++) {
+        s0 = fround(fround(s0 + input[b0 + ri]) - input[b0 + li]);
+        s1 = fround(fround(s1 + input[b1 + ri]) - input[b1 + li]);
+        s2 = fround(fround(s2 + input[b2 + ri]) - input[b2 + li]);
+        s3 = fround(fround(s3 + input[b3 + ri]) - input[b3 + li]);
+        output[o0 + oi] = s0 * inv;
+        output[o1 + oi] = s1 * inv;
+        output[o2 + oi] = s2 * inv;
+        output[o3 + oi] = s3 * inv;
+      }
+    } else {
+      for (let n = 0; n < p3; n++, ri++, li++, oi++) {
+        s0 = fround(fround(s0 + input[b0 + ri]) - input[b0 + li]);
+        s1 = fround(fround(s1 + input[b1 + ri]) - input[b1 + li]);
+        s2 = fround(fround(s2 + input[b2 + ri]) - input[b2 + li]);
+        s3 = fround(fround(s3 + input[b3 + ri]) - input[b3 + li]);
+        output[o0 + oi] = s0 / count;
+        output[o1 + oi] = s1 / count;
+        output[o2 + oi] = s2 / count;
+        output[o3 + oi] = s3 / count;
+      }
     }
     for (let n = 0; n < p4; n++, li++, oi++) {
       s0 = fround(s0 - input[b0 + li]);
@@ -458,17 +587,16 @@ function boxAlongRows(
       s2 = fround(s2 - input[b2 + li]);
       s3 = fround(s3 - input[b3 + li]);
       count--;
-      output[b0 + oi] = s0 / count;
-      output[b1 + oi] = s1 / count;
-      output[b2 + oi] = s2 / count;
-      output[b3 + oi] = s3 / count;
+      output[o0 + oi] = s0 / count;
+      output[o1 + oi] = s1 / count;
+      output[o2 + oi] = s2 / count;
+      output[o3 + oi] = s3 / count;
     }
   }
-  for (; r < endRow; r++) {
-    const base = r * cols;
-    let ri = base;
-    let li = base;
-    let oi = base;
+  for (; r < rows; r++) {
+    let ri = inAt + r * cols;
+    let li = ri;
+    let oi = outAt + r * cols;
     let sum = 0;
     let count = 0;
     for (let n = 0; n < p1; n++) {
@@ -493,14 +621,15 @@ function boxAlongRows(
 }
 
 /**
- * The row pass again, but producing only the 64 decimation columns: output is `rows x 64`, where
- * entry j of row r is the filtered value at column sampleCols[j] (ascending, possibly repeated).
- * Every running sum still visits every sample (its rounding history matters); only the divisions
- * and stores are skipped. Four rows run interleaved, as in boxAlongRows.
+ * The row pass again, but producing only the 64 decimation columns: row r of `input` becomes 64
+ * values of `output` from `outAt + 64 r`, entry j being the filtered value at column sampleCols[j]
+ * (ascending, possibly repeated). Every running sum still visits every sample (its rounding history
+ * matters); only the divisions and stores are skipped. Four rows run interleaved, as in boxAlongRows.
  */
 function boxAlongRowsAtColumns(
   input: Float32Array,
   output: Float32Array,
+  outAt: number,
   rows: number,
   cols: number,
   window: number,
@@ -513,7 +642,7 @@ function boxAlongRowsAtColumns(
     const b1 = b0 + cols;
     const b2 = b1 + cols;
     const b3 = b2 + cols;
-    const o0 = r * DECIMATED;
+    const o0 = outAt + r * DECIMATED;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
@@ -544,12 +673,17 @@ function boxAlongRowsAtColumns(
         next++;
       }
     }
-    for (let n = 0; n < p3; n++, ri++, li++, o++) {
-      s0 = fround(fround(s0 + input[b0 + ri]) - input[b0 + li]);
-      s1 = fround(fround(s1 + input[b1 + ri]) - input[b1 + li]);
-      s2 = fround(fround(s2 + input[b2 + ri]) - input[b2 + li]);
-      s3 = fround(fround(s3 + input[b3 + ri]) - input[b3 + li]);
-      while (next < DECIMATED && sampleCols[next] === o) {
+    // The sliding phase runs from sample column to sample column without testing every step.
+    const slideEnd = o + p3;
+    while (o < slideEnd) {
+      const stop = next < DECIMATED && sampleCols[next] < slideEnd ? sampleCols[next] + 1 : slideEnd;
+      for (; o < stop; o++, ri++, li++) {
+        s0 = fround(fround(s0 + input[b0 + ri]) - input[b0 + li]);
+        s1 = fround(fround(s1 + input[b1 + ri]) - input[b1 + li]);
+        s2 = fround(fround(s2 + input[b2 + ri]) - input[b2 + li]);
+        s3 = fround(fround(s3 + input[b3 + ri]) - input[b3 + li]);
+      }
+      while (next < DECIMATED && sampleCols[next] === o - 1) {
         output[o0 + next] = s0 / count;
         output[o0 + DECIMATED + next] = s1 / count;
         output[o0 + 2 * DECIMATED + next] = s2 / count;
@@ -573,10 +707,9 @@ function boxAlongRowsAtColumns(
     }
   }
   for (; r < rows; r++) {
-    const base = r * cols;
-    const outBase = r * DECIMATED;
-    let ri = base;
-    let li = base;
+    let ri = r * cols;
+    let li = ri;
+    const outBase = outAt + r * DECIMATED;
     let o = 0;
     let next = 0;
     let sum = 0;
@@ -602,119 +735,92 @@ function boxAlongRowsAtColumns(
   }
 }
 
+/** Adds row `at` of `rows` into the running column sums (the Float32Array store rounds each sum). */
+function addRowInto(sums: Float32Array, rows: Float32Array, at: number, cols: number): void {
+  for (let c = 0; c < cols; c++) sums[c] = sums[c] + rows[at + c];
+}
+
 /**
- * The column pass. Eight columns at a time walk down the image with their running sums in local
- * variables (eight independent rounding chains, and a block of eight floats is one half cache
- * line); leftover columns go one by one. Per column the arithmetic is exactly the reference's.
+ * One output row of the column filter while the window slides: every column's sum adds the entering
+ * row, rounds, subtracts the leaving row and rounds (the store). Columns are independent, so unlike a
+ * row pass there is no serial chain within the loop.
  */
-function boxAlongCols(input: Float32Array, output: Float32Array, rows: number, cols: number, window: number): void {
-  const [p1, p2, p3, p4] = boxPhases(rows, window);
-  let c = 0;
-  for (; c + 8 <= cols; c += 8) {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let s4 = 0;
-    let s5 = 0;
-    let s6 = 0;
-    let s7 = 0;
-    let ri = c;
-    let li = c;
-    let oi = c;
-    let count = 0;
-    for (let n = 0; n < p1; n++, ri += cols) {
-      s0 = fround(s0 + input[ri]);
-      s1 = fround(s1 + input[ri + 1]);
-      s2 = fround(s2 + input[ri + 2]);
-      s3 = fround(s3 + input[ri + 3]);
-      s4 = fround(s4 + input[ri + 4]);
-      s5 = fround(s5 + input[ri + 5]);
-      s6 = fround(s6 + input[ri + 6]);
-      s7 = fround(s7 + input[ri + 7]);
-      count++;
+function columnStepSlide(
+  sums: Float32Array,
+  rows: Float32Array,
+  enter: number,
+  leave: number,
+  out: Float32Array,
+  outAt: number,
+  cols: number,
+  count: number,
+): void {
+  const inv = exactReciprocal(count);
+  if (inv !== 0) {
+    // Four columns per iteration: V8 runs this 1.6x faster than one (less loop overhead per column).
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const e = enter + c;
+      const l = leave + c;
+      const o = outAt + c;
+      const s0 = fround(fround(sums[c] + rows[e]) - rows[l]);
+      const s1 = fround(fround(sums[c + 1] + rows[e + 1]) - rows[l + 1]);
+      const s2 = fround(fround(sums[c + 2] + rows[e + 2]) - rows[l + 2]);
+      const s3 = fround(fround(sums[c + 3] + rows[e + 3]) - rows[l + 3]);
+      sums[c] = s0;
+      sums[c + 1] = s1;
+      sums[c + 2] = s2;
+      sums[c + 3] = s3;
+      out[o] = s0 * inv;
+      out[o + 1] = s1 * inv;
+      out[o + 2] = s2 * inv;
+      out[o + 3] = s3 * inv;
     }
-    for (let n = 0; n < p2; n++, ri += cols, oi += cols) {
-      s0 = fround(s0 + input[ri]);
-      s1 = fround(s1 + input[ri + 1]);
-      s2 = fround(s2 + input[ri + 2]);
-      s3 = fround(s3 + input[ri + 3]);
-      s4 = fround(s4 + input[ri + 4]);
-      s5 = fround(s5 + input[ri + 5]);
-      s6 = fround(s6 + input[ri + 6]);
-      s7 = fround(s7 + input[ri + 7]);
-      count++;
-      output[oi] = s0 / count;
-      output[oi + 1] = s1 / count;
-      output[oi + 2] = s2 / count;
-      output[oi + 3] = s3 / count;
-      output[oi + 4] = s4 / count;
-      output[oi + 5] = s5 / count;
-      output[oi + 6] = s6 / count;
-      output[oi + 7] = s7 / count;
+    for (; c < cols; c++) {
+      const s = fround(fround(sums[c] + rows[enter + c]) - rows[leave + c]);
+      sums[c] = s;
+      out[outAt + c] = s * inv;
     }
-    for (let n = 0; n < p3; n++, ri += cols, li += cols, oi += cols) {
-      s0 = fround(fround(s0 + input[ri]) - input[li]);
-      s1 = fround(fround(s1 + input[ri + 1]) - input[li + 1]);
-      s2 = fround(fround(s2 + input[ri + 2]) - input[li + 2]);
-      s3 = fround(fround(s3 + input[ri + 3]) - input[li + 3]);
-      s4 = fround(fround(s4 + input[ri + 4]) - input[li + 4]);
-      s5 = fround(fround(s5 + input[ri + 5]) - input[li + 5]);
-      s6 = fround(fround(s6 + input[ri + 6]) - input[li + 6]);
-      s7 = fround(fround(s7 + input[ri + 7]) - input[li + 7]);
-      output[oi] = s0 / count;
-      output[oi + 1] = s1 / count;
-      output[oi + 2] = s2 / count;
-      output[oi + 3] = s3 / count;
-      output[oi + 4] = s4 / count;
-      output[oi + 5] = s5 / count;
-      output[oi + 6] = s6 / count;
-      output[oi + 7] = s7 / count;
-    }
-    for (let n = 0; n < p4; n++, li += cols, oi += cols) {
-      s0 = fround(s0 - input[li]);
-      s1 = fround(s1 - input[li + 1]);
-      s2 = fround(s2 - input[li + 2]);
-      s3 = fround(s3 - input[li + 3]);
-      s4 = fround(s4 - input[li + 4]);
-      s5 = fround(s5 - input[li + 5]);
-      s6 = fround(s6 - input[li + 6]);
-      s7 = fround(s7 - input[li + 7]);
-      count--;
-      output[oi] = s0 / count;
-      output[oi + 1] = s1 / count;
-      output[oi + 2] = s2 / count;
-      output[oi + 3] = s3 / count;
-      output[oi + 4] = s4 / count;
-      output[oi + 5] = s5 / count;
-      output[oi + 6] = s6 / count;
-      output[oi + 7] = s7 / count;
+  } else {
+    for (let c = 0; c < cols; c++) {
+      const s = fround(fround(sums[c] + rows[enter + c]) - rows[leave + c]);
+      sums[c] = s;
+      out[outAt + c] = s / count;
     }
   }
-  for (; c < cols; c++) {
-    let sum = 0;
-    let ri = c;
-    let li = c;
-    let oi = c;
-    let count = 0;
-    for (let n = 0; n < p1; n++, ri += cols) {
-      sum = fround(sum + input[ri]);
-      count++;
-    }
-    for (let n = 0; n < p2; n++, ri += cols, oi += cols) {
-      sum = fround(sum + input[ri]);
-      count++;
-      output[oi] = sum / count;
-    }
-    for (let n = 0; n < p3; n++, ri += cols, li += cols, oi += cols) {
-      sum = fround(fround(sum + input[ri]) - input[li]);
-      output[oi] = sum / count;
-    }
-    for (let n = 0; n < p4; n++, li += cols, oi += cols) {
-      sum = fround(sum - input[li]);
-      count--;
-      output[oi] = sum / count;
-    }
+}
+
+/** One output row of the column filter while the window grows at the top edge (no row leaves yet). */
+function columnStepGrow(
+  sums: Float32Array,
+  rows: Float32Array,
+  enter: number,
+  out: Float32Array,
+  outAt: number,
+  cols: number,
+  count: number,
+): void {
+  for (let c = 0; c < cols; c++) {
+    const s = fround(sums[c] + rows[enter + c]);
+    sums[c] = s;
+    out[outAt + c] = s / count;
+  }
+}
+
+/** One output row of the column filter while the window shrinks at the bottom edge (no row enters). */
+function columnStepShrink(
+  sums: Float32Array,
+  rows: Float32Array,
+  leave: number,
+  out: Float32Array,
+  outAt: number,
+  cols: number,
+  count: number,
+): void {
+  for (let c = 0; c < cols; c++) {
+    const s = fround(sums[c] - rows[leave + c]);
+    sums[c] = s;
+    out[outAt + c] = s / count;
   }
 }
 
