@@ -129,6 +129,14 @@ export async function buildApp(ctx: BankContext, options: BuildAppOptions = {}):
     },
     crossOriginEmbedderPolicy: false,
     referrerPolicy: { policy: 'no-referrer' },
+    // Sent below only on HTTPS: over plain HTTP the header is meaningless and misleading.
+    strictTransportSecurity: false,
+  });
+  app.addHook('onSend', async (request, reply) => {
+    // With trustProxy, a TLS-terminating proxy's X-Forwarded-Proto makes this 'https'.
+    if (request.protocol === 'https') {
+      reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    }
   });
   await app.register(rateLimit, {
     global: false,

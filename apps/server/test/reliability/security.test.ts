@@ -48,12 +48,25 @@ describe('HTTP security headers and CORS (no database engine involved)', () => {
     }
   });
 
-  it('HSTS is sent; behind a trusted TLS proxy the request is seen as https', async () => {
+  it('HSTS is sent over HTTPS (behind a trusted TLS proxy) and not over plain HTTP', async () => {
     const res = await proxied.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-forwarded-proto': 'https' } });
-    expect(res.headers['strict-transport-security']).toMatch(/max-age=\d{7,}/);
-    // helmet sends HSTS on every answer; browsers ignore it over plain HTTP, so this is harmless there.
+    expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d{8,}; includeSubDomains$/);
     const plain = await bank.app.inject({ method: 'GET', url: '/healthz' });
-    expect(plain.headers['strict-transport-security']).toMatch(/max-age=/);
+    expect(plain.headers['strict-transport-security']).toBeUndefined();
+    // Without trustProxy a client cannot claim HTTPS by sending the header itself.
+    const spoofed = await bank.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-forwarded-proto': 'https' },
+    });
+    expect(spoofed.headers['strict-transport-security']).toBeUndefined();
+    // Errors carry it too.
+    const missing = await proxied.app.inject({
+      method: 'GET',
+      url: '/no/such',
+      headers: { 'x-forwarded-proto': 'https' },
+    });
+    expect(missing.headers['strict-transport-security']).toMatch(/^max-age=/);
   });
 
   it('CORS is closed: a foreign origin gets no Access-Control-Allow-* header, preflights are not honoured', async () => {
