@@ -3,7 +3,7 @@ import { decodeCompact } from '@unseen/vpdq';
 import type { FastifyInstance } from 'fastify';
 import { directAdminOps, type AdminOps } from './admin/ops.js';
 import { socketAdminOps, startAdminSocket } from './admin/socket.js';
-import { type BankConfig, resolveConfig } from './config.js';
+import { type BankConfig, resolveConfig, trustProxyFromEnv } from './config.js';
 import { acquireLock, type DataDirLock, readLock } from './db/lock.js';
 import { type BankDatabase, openPglite, openPostgres } from './db/engine.js';
 import { migrate } from './db/migrate.js';
@@ -58,7 +58,7 @@ export async function createContext(database: BankDatabase, config: BankConfig):
 
 /** Starts the bank: database (migrated), HTTP API, web app, and the admin socket for an embedded folder. */
 export async function startBank(options: StartBankOptions = {}): Promise<RunningBank> {
-  const config = resolveConfig(options.config);
+  const config = resolveConfig({ trustProxy: trustProxyFromEnv(), ...options.config });
   const storage = resolveStorage(options);
   let lock: DataDirLock | undefined;
   let database: BankDatabase;

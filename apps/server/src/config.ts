@@ -33,8 +33,11 @@ export interface BankConfig {
   maxPageSize: number;
   /** Most records in one SubmitFeedback / SubmitHashes call. */
   maxPartnerBatch: number;
-  /** Trust X-Forwarded-For (only behind a reverse proxy you control). */
-  trustProxy: boolean;
+  /**
+   * Trust X-Forwarded-For/-Proto (only behind a reverse proxy you control): `true`, or the
+   * proxy addresses/CIDRs as a comma-separated string (fastify's trustProxy).
+   */
+  trustProxy: boolean | string;
   /** Log level for pino; 'silent' in tests. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -56,6 +59,14 @@ export const defaultConfig: BankConfig = {
   trustProxy: false,
   logLevel: 'info',
 };
+
+/** `UNSEEN_TRUST_PROXY`: unset/`false`/`0` = off, `true`/`1` = any proxy, else proxy addresses (CIDR list). */
+export function trustProxyFromEnv(value = process.env.UNSEEN_TRUST_PROXY): boolean | string {
+  const v = value?.trim() ?? '';
+  if (v === '' || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') return true;
+  return v;
+}
 
 export function resolveConfig(partial: Partial<BankConfig> = {}): BankConfig {
   return { ...defaultConfig, ...partial, argon2: { ...defaultConfig.argon2, ...partial.argon2 } };

@@ -1,6 +1,7 @@
 // Security properties of the bank's HTTP surface: headers, CORS, body limits, partner
 // isolation, PIN-gated case access and uniform key rejection. See docs/security.md.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { trustProxyFromEnv } from '../../src/config.js';
 import { formatCaseNumber, generateCaseNumber } from '../../src/domain/caseNumber.js';
 import { revokePartner } from '../../src/services/partners.js';
 import {
@@ -67,6 +68,25 @@ describe('HTTP security headers and CORS (no database engine involved)', () => {
       headers: { 'x-forwarded-proto': 'https' },
     });
     expect(missing.headers['strict-transport-security']).toMatch(/^max-age=/);
+  });
+
+  it('UNSEEN_TRUST_PROXY: off by default, true/1 for any proxy, or the proxy addresses only', async () => {
+    expect([undefined, '', 'false', '0'].map((v) => trustProxyFromEnv(v))).toEqual([false, false, false, false]);
+    expect([trustProxyFromEnv('true'), trustProxyFromEnv('1')]).toEqual([true, true]);
+    expect(trustProxyFromEnv(' 10.0.0.0/8,127.0.0.1 ')).toBe('10.0.0.0/8,127.0.0.1');
+    // inject() connects from 127.0.0.1: a listed proxy is believed, an unlisted one is not.
+    for (const [trusted, hsts] of [
+      ['127.0.0.1', true],
+      ['10.1.2.3', false],
+    ] as const) {
+      const b = await openTestBank('pglite', { trustProxy: trusted });
+      try {
+        const res = await b.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-forwarded-proto': 'https' } });
+        expect(res.headers['strict-transport-security'] !== undefined, trusted).toBe(hsts);
+      } finally {
+        await b.close();
+      }
+    }
   });
 
   it('CORS is closed: a foreign origin gets no Access-Control-Allow-* header, preflights are not honoured', async () => {
