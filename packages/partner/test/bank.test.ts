@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodeCompact } from '@unseen/vpdq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartnerClient } from '../src/api/client.js';
 import { MatcherService } from '../src/matcher/service.js';
@@ -19,6 +20,15 @@ import { serverState, storeState } from './helpers/state.js';
 // hash values and their own stores, and compare against the bank's full state, so they stay independent.
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(here, 'helpers', 'sync-child.ts');
+const VPDQ_VIDEOS = path.resolve(here, '../../../../shared/vectors/vpdq/videos');
+
+function runFfmpeg(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`))));
+  });
+}
 
 let bank: TestBank;
 let dir: string;
@@ -166,6 +176,64 @@ describe('partner toolkit against a real bank', () => {
     await syncOnce(client, store);
     expect(store.get('ImagePDQ', blocked!)?.feedbacks).toMatchObject([{ feedbackValue: 'Blocked', tags: ['Nude'] }]);
   });
+
+  it('SubmitHashes through the SDK: the hash reaches other partners, attributed feedback stays with its sender', async () => {
+    const [value] = pdqValues(4, 1);
+    const client = new PartnerClient({ server: bank.url, key: bank.key });
+    const answer = await client.submitHashes([
+      { signalType: 'ImagePDQ', hashValue: value!, feedbackValue: 'Blocked', tags: ['Nude'] },
+    ]);
+    expect(answer).toBeTruthy();
+    const other = new PartnerClient({ server: bank.url, key: await bank.newPartner('other-platform') });
+    const otherStore = newStore('submitted-other');
+    await syncOnce(other, otherStore);
+    const seen = otherStore.get('ImagePDQ', value!);
+    expect(seen).toMatchObject({ hashStatus: 'Active' });
+    // The other partner sees the hash but not the submitter's verdict or tags.
+    expect(seen?.feedbacks).toEqual([]);
+    const ownStore = newStore('submitted-own');
+    await syncOnce(client, ownStore);
+    expect(ownStore.get('ImagePDQ', value!)?.feedbacks).toMatchObject([{ feedbackValue: 'Blocked', tags: ['Nude'] }]);
+  });
+
+  it('POST /match with video bytes: a re-encoded, downscaled copy matches by vPDQ, the original also by MD5', async () => {
+    const original = path.join(VPDQ_VIDEOS, 'doorknob-hd-no-bar.mp4');
+    const copy = path.join(dir, 'doorknob-copy.mp4');
+    await runFfmpeg(['-i', original, '-vf', 'scale=640:-2', '-c:v', 'libx264', '-crf', '32', '-an', copy]);
+    const banked = await nodeMediaHasher.hashVideo(original);
+    const vpdq = encodeCompact(banked.frames);
+    await bank.createCase([
+      { signalType: 'vpdq', value: vpdq },
+      { signalType: 'md5', value: banked.md5 },
+    ]);
+    // bank.key belongs to a partner opted in to the extended (VideoVPDQ) feed.
+    const client = new PartnerClient({ server: bank.url, key: bank.key });
+    const service = new MatcherService({ store: newStore('video'), client, syncIntervalMs: 100 });
+    opened.push(service);
+    await service.start();
+    await waitFor('first sync', () => service.status().ready);
+    const upload = async (file: string) =>
+      (
+        await service.app.inject({
+          method: 'POST',
+          url: '/match',
+          payload: readFileSync(file),
+          headers: { 'content-type': 'video/mp4' },
+        })
+      ).json() as { matched: boolean; matches: { signalType: string; hash: string; queryMatchPercent?: number }[] };
+
+    const copied = await upload(copy);
+    expect(copied.matched).toBe(true);
+    expect(copied.matches.map((m) => m.signalType)).toEqual(['VideoVPDQ']);
+    expect(copied.matches[0]).toMatchObject({ hash: vpdq, caseStatus: 'Active' });
+    expect(copied.matches[0]!.queryMatchPercent).toBeGreaterThan(80);
+
+    const same = await upload(original);
+    expect(same.matches.map((m) => m.signalType).sort()).toEqual(['VideoMD5', 'VideoVPDQ']);
+
+    const unrelated = await upload(path.join(VPDQ_VIDEOS, 'test-padded-dimensions.mp4'));
+    expect(unrelated.matched).toBe(false);
+  }, 120_000);
 
   it('a wrong key fails fast with AUTH_FAILED', async () => {
     const client = new PartnerClient({ server: bank.url, key: 'unseen_pk_wrong' });
