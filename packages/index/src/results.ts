@@ -1,8 +1,9 @@
 import type { SearchResult } from './types.js';
 
 /**
- * Growable (id, distance) buffer. Sorting packs each pair into one float64 (distance * 2^32 + id, exact
- * below 2^53) so the sort is a numeric typed-array sort, giving "distance, then id" order deterministically.
+ * Growable (id, distance) buffer; repeated pairs are reported once. Sorting packs each pair into one float64
+ * (distance * 2^32 + id, exact below 2^53) so the sort is a numeric typed-array sort, giving "distance, then
+ * id" order deterministically.
  */
 export class ResultBuffer {
   private keys = new Float64Array(64);
@@ -24,11 +25,16 @@ export class ResultBuffer {
   toSortedResults(): SearchResult[] {
     const view = this.keys.subarray(0, this.length);
     view.sort();
-    const out: SearchResult[] = new Array(this.length);
+    const out: SearchResult[] = [];
+    let previous = -1;
     for (let i = 0; i < this.length; i++) {
       const k = view[i];
+      // A row found through several substring tables is pushed once per table; an id is live in at most
+      // one row, so equal keys are the same row.
+      if (k === previous) continue;
+      previous = k;
       const distance = Math.floor(k / 4294967296);
-      out[i] = { id: k - distance * 4294967296, distance };
+      out.push({ id: k - distance * 4294967296, distance });
     }
     return out;
   }

@@ -26,6 +26,7 @@ const variants: [string, MultiIndexHashingOptions][] = [
   ['m=16 probing', { ...forced, substrings: 16 }],
   ['m=8 probing, hashed buckets', { ...forced, substrings: 8, maxBucketBits: 10 }],
   ['m=24 probing', { ...forced, substrings: 24 }],
+  ['directory n/64, probing', { ...forced, directoryShift: 6 }],
 ];
 for (const [label, options] of variants) {
   runHammingIndexSuite({
@@ -121,11 +122,36 @@ describe('MultiIndexHashingIndex specifics', () => {
     }
   });
 
+  it('reports a hash found through many tables once, across verification blocks', () => {
+    // 3,000 hashes within a few bits of one another: every row is a candidate in almost every table, so the
+    // candidate list (tens of thousands of entries) spans many verification blocks and is full of repeats.
+    const rand = mulberry32(77);
+    const root = flipBits(new Uint8Array(32), 128, rand);
+    const bank = new Map<number, Uint8Array>();
+    for (let id = 0; bank.size < 3000; id += 7) bank.set(id, flipBits(root, Math.floor(rand() * 12), rand));
+    const ids = Uint32Array.from(bank.keys());
+    const bytes = new Uint8Array(ids.length * 32);
+    ids.forEach((id, i) => {
+      bytes.set(bank.get(id)!, i * 32);
+    });
+    const index = MultiIndexHashingIndex.build(ids, bytes, forced);
+    for (const radius of [0, 6, 31]) {
+      const q = flipBits(root, 3, rand);
+      const want = referenceSearch(bank, q, radius);
+      expect(index.planFor(radius)).not.toBeNull();
+      expect(index.search(q, radius)).toEqual(want);
+      if (radius === 31) expect(want.length).toBe(3000);
+    }
+  });
+
   it('rejects invalid options with typed errors', () => {
     expect(() => new MultiIndexHashingIndex({ substrings: 7 })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION' }),
     );
     expect(() => new MultiIndexHashingIndex({ maxBucketBits: 40 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+    expect(() => new MultiIndexHashingIndex({ directoryShift: 1.5 })).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION' }),
     );
   });
