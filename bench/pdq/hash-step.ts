@@ -1,13 +1,16 @@
-// PDQ hash step micro-benchmark: `PdqHasher.hashPixelsInto` on a seeded 512x512 RGB buffer, the
-// current sources against a baseline copy of the package sources, alternating call by call in one
-// process so both see the same machine load. Reports best and median wall time, median CPU time and
-// the old/new ratios, after checking that both produce the same hash and quality.
+// PDQ hash step micro-benchmark: `PdqHasher.hashPixelsInto` on a seeded 512x512 RGB buffer, two
+// hashers alternating call by call in one process so both see the same machine load. Reports best and
+// median wall time, median CPU time and the ratios, after checking that both produce the same hash
+// and quality.
 //
-//   node --conditions=unseen-source --import tsx bench/pdq/hash-step.ts [--runs N] [--baseline-rev REV | --baseline DIR]
+//   node --conditions=unseen-source --import tsx bench/pdq/hash-step.ts [--runs N]
+//   node --conditions=unseen-source --import tsx bench/pdq/hash-step.ts --baseline-rev REV | --baseline DIR
 //
-// The baseline defaults to the sources at commit 9619f58 (before the streaming filter), extracted
-// with `git show` into a temporary directory; `--baseline DIR` uses a directory holding a copy of
-// packages/pdq/src instead.
+// By default it compares the current sources' JavaScript kernel (`kernel: 'js'`, the reference path)
+// with the WebAssembly kernel (`kernel: 'wasm'`). With `--baseline-rev REV` it compares the sources at
+// commit REV (extracted with `git show` into a temporary directory; 9619f58 is the commit before the
+// streaming filter) with the current sources in 'auto' mode; `--baseline DIR` uses a directory
+// holding a copy of packages/pdq/src instead.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -17,7 +20,6 @@ import { PdqHasher, type PixelBuffer } from '@unseen/pdq';
 
 const SEED = 20261125;
 const SIDE = 512;
-const SOURCES = ['dct.ts', 'errors.ts', 'hasher.ts', 'hex.ts', 'index.ts', 'types.ts'];
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -55,18 +57,52 @@ interface Hasher {
   hashPixelsInto(img: PixelBuffer, out: Uint8Array, offset?: number): number;
 }
 
-async function loadBaseline(): Promise<{ hasher: Hasher; label: string; cleanup: () => void }> {
+interface Contenders {
+  names: [string, string];
+  hashers: [Hasher, Hasher];
+  label: string;
+  cleanup: () => void;
+}
+
+async function loadContenders(): Promise<Contenders> {
   const dir = option('--baseline');
+  const rev = option('--baseline-rev');
+  if (dir === undefined && rev === undefined) {
+    return {
+      names: ['js', 'wasm'],
+      hashers: [new PdqHasher({ kernel: 'js' }), new PdqHasher({ kernel: 'wasm' })],
+      label: "current sources, kernel 'js' against kernel 'wasm'",
+      cleanup: () => {},
+    };
+  }
+  const baseline = await loadBaseline(dir, rev ?? '9619f58');
+  return {
+    names: ['old', 'new'],
+    hashers: [baseline.hasher, new PdqHasher()],
+    label: `${baseline.label} against current sources ('auto' kernel)`,
+    cleanup: baseline.cleanup,
+  };
+}
+
+async function loadBaseline(
+  dir: string | undefined,
+  rev: string,
+): Promise<{ hasher: Hasher; label: string; cleanup: () => void }> {
   if (dir !== undefined) {
     const mod = (await import(pathToFileURL(path.resolve(dir, 'index.ts')).href)) as { PdqHasher: new () => Hasher };
     return { hasher: new mod.PdqHasher(), label: dir, cleanup: () => {} };
   }
-  const rev = option('--baseline-rev') ?? '9619f58';
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const tmp = mkdtempSync(path.join(tmpdir(), 'unseen-pdq-baseline-'));
-  for (const file of SOURCES) {
-    const text = execFileSync('git', ['show', `${rev}:packages/pdq/src/${file}`], { cwd: repoRoot, encoding: 'utf8' });
-    writeFileSync(path.join(tmp, file), text);
+  const files = execFileSync('git', ['ls-tree', '--name-only', rev, 'packages/pdq/src/'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter((f) => f.endsWith('.ts'));
+  for (const file of files) {
+    const text = execFileSync('git', ['show', `${rev}:${file}`], { cwd: repoRoot, encoding: 'utf8' });
+    writeFileSync(path.join(tmp, path.basename(file)), text);
   }
   const mod = (await import(pathToFileURL(path.join(tmp, 'index.ts')).href)) as { PdqHasher: new () => Hasher };
   return {
@@ -83,16 +119,15 @@ function summary(samples: number[]): { min: number; median: number } {
 
 async function main(): Promise<void> {
   const runs = Number(option('--runs') ?? 400);
-  const baseline = await loadBaseline();
+  const contenders = await loadContenders();
   try {
     const img: PixelBuffer = { data: synthesise(SIDE, SIDE, SEED), width: SIDE, height: SIDE, channels: 3 };
-    const current = new PdqHasher();
     const outOld = new Uint8Array(32);
     const outNew = new Uint8Array(32);
-    const qOld = baseline.hasher.hashPixelsInto(img, outOld);
-    const qNew = current.hashPixelsInto(img, outNew);
+    const qOld = contenders.hashers[0].hashPixelsInto(img, outOld);
+    const qNew = contenders.hashers[1].hashPixelsInto(img, outNew);
     if (qOld !== qNew || outOld.some((b, i) => b !== outNew[i])) {
-      throw new Error('baseline and current sources disagree on the benchmark image');
+      throw new Error(`${contenders.names.join(' and ')} disagree on the benchmark image`);
     }
     console.log(`# PDQ hash step, ${SIDE}x${SIDE} RGB, seed ${SEED}, ${runs} runs each, alternating`);
     console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
@@ -101,10 +136,10 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(' ')}`,
     );
-    console.log(`baseline: ${baseline.label}`);
+    console.log(`comparing: ${contenders.label}`);
     const hashers: [string, Hasher, Uint8Array][] = [
-      ['old', baseline.hasher, outOld],
-      ['new', current, outNew],
+      [contenders.names[0], contenders.hashers[0], outOld],
+      [contenders.names[1], contenders.hashers[1], outNew],
     ];
     for (let i = 0; i < 50; i++) for (const [, h, out] of hashers) h.hashPixelsInto(img, out);
     const wall: number[][] = [[], []];
@@ -130,7 +165,7 @@ async function main(): Promise<void> {
     }
     const [o, n] = rows;
     console.log(
-      `old/new: best ${(o.wall.min / n.wall.min).toFixed(2)}x, median ${(o.wall.median / n.wall.median).toFixed(2)}x, ` +
+      `${o.name}/${n.name}: best ${(o.wall.min / n.wall.min).toFixed(2)}x, median ${(o.wall.median / n.wall.median).toFixed(2)}x, ` +
         `CPU median ${(o.cpu.median / n.cpu.median).toFixed(2)}x`,
     );
     console.log(
@@ -139,7 +174,7 @@ async function main(): Promise<void> {
         .join(' ')}`,
     );
   } finally {
-    baseline.cleanup();
+    contenders.cleanup();
   }
 }
 

@@ -69,6 +69,23 @@ describe.skipIf(!chromiumAvailable)('person flow end to end (real bank, headless
       ).toBe(false);
     }
     await until(() => heading(page).textContent()).toContain('Stop intimate images');
+    // The policy lets the PDQ WebAssembly kernel compile (fast path) while eval() stays blocked.
+    const allowed = await page.evaluate(async () => {
+      const emptyModule = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+      const wasm = await WebAssembly.compile(emptyModule).then(
+        () => true,
+        () => false,
+      );
+      let evalAllowed = true;
+      try {
+        // Function() is eval's twin under CSP: blocked unless 'unsafe-eval' is allowed.
+        new Function('return 1')();
+      } catch {
+        evalAllowed = false;
+      }
+      return { wasm, evalAllowed };
+    });
+    expect(allowed).toEqual({ wasm: true, evalAllowed: false });
     const origin = new URL(bank.url).origin;
     for (const url of requests)
       expect(url.startsWith(origin) || url.startsWith('blob:') || url.startsWith('data:'), url).toBe(true);

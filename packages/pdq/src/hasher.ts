@@ -1,6 +1,7 @@
 import { DCT_MATRIX } from './dct.js';
 import { PdqError } from './errors.js';
 import { HASH_BYTES, toHex } from './hex.js';
+import { ensureKernelMemory, instantiateKernel, type KernelExports } from './kernel-wasm.js';
 import {
   DIHEDRAL_NAMES,
   type DihedralHashes,
@@ -38,6 +39,17 @@ interface PendingPixels {
 const DCT_N = 16;
 
 /**
+ * Which implementation filters, decimates and transforms: 'wasm' the WebAssembly kernel
+ * (wasm/kernel.ts, native f32 and SIMD), 'js' the JavaScript reference path, 'auto' (default) the
+ * kernel when WebAssembly compiles here and JavaScript otherwise. Both give bit-identical results.
+ */
+export type PdqKernel = 'auto' | 'js' | 'wasm';
+
+export interface PdqHasherOptions {
+  kernel?: PdqKernel;
+}
+
+/**
  * A PDQ hasher that owns its scratch buffers, so hashing many images of the same size (video frames)
  * allocates nothing after the first call. Not safe to share between concurrent callers, which
  * JavaScript's single thread makes a non-issue unless a caller interleaves across `await`s.
@@ -73,6 +85,26 @@ export class PdqHasher {
    * the first filter pass reads them (still in cache), instead of in a separate pass over the image.
    */
   private pending: PendingPixels | null = null;
+  private readonly kernelChoice: PdqKernel;
+  /** The WebAssembly kernel: undefined until first needed, null when unavailable ('auto' then uses JS). */
+  private wasm: KernelExports | null | undefined;
+
+  constructor(opts: PdqHasherOptions = {}) {
+    const kernel = opts.kernel ?? 'auto';
+    if (kernel !== 'auto' && kernel !== 'js' && kernel !== 'wasm') {
+      throw new TypeError(`kernel must be 'auto', 'js' or 'wasm', got ${String(kernel)}`);
+    }
+    this.kernelChoice = kernel;
+    if (kernel === 'js') this.wasm = null;
+  }
+
+  /**
+   * The implementation this hasher uses: 'wasm' or 'js'. Compiles the kernel on the first call in
+   * 'auto' and 'wasm' mode; in 'wasm' mode throws when WebAssembly is unavailable.
+   */
+  activeKernel(): 'js' | 'wasm' {
+    return this.kernel() === null ? 'js' : 'wasm';
+  }
 
   /** Hashes pixels and returns a freshly allocated result. */
   hashPixels(img: PixelBuffer, opts: HashOptions = {}): PdqHash {
@@ -122,6 +154,9 @@ export class PdqHasher {
 
   /** Drops scratch buffers above `maxPixels` so a single huge image does not pin its memory. */
   trim(maxPixels: number): void {
+    // Linear memory cannot shrink: drop the instance, the next call makes a fresh one (the compiled
+    // module is kept, so that costs microseconds).
+    if (this.wasm && this.wasm.memory.buffer.byteLength > maxPixels * 12 + (1 << 20)) this.wasm = undefined;
     if (this.scratch.length > maxPixels || this.luma.length > maxPixels) {
       this.luma = new Float32Array(0);
       this.lumaRows = new Float32Array(0);
@@ -136,8 +171,12 @@ export class PdqHasher {
   // Input
 
   private ensureCapacity(width: number, height: number, wholeLuma: boolean): void {
+    if (wholeLuma && this.luma.length < width * height) this.luma = new Float32Array(width * height);
+  }
+
+  /** Buffers of the JavaScript filter only (the WebAssembly kernel keeps its own in linear memory). */
+  private ensureFilterCapacity(width: number, height: number): void {
     const pixels = width * height;
-    if (wholeLuma && this.luma.length < pixels) this.luma = new Float32Array(pixels);
     const rows = ROW_BLOCK * width;
     if (this.lumaRows.length < rows) this.lumaRows = new Float32Array(rows);
     if (this.block.length < rows) this.block = new Float32Array(rows);
@@ -236,12 +275,75 @@ export class PdqHasher {
       // The reference's plain hash takes a 64x64 input as the decimated buffer directly.
       this.fillLumaRows(0, height, this.luma, 0);
       this.buffer64.set(this.luma.subarray(0, DECIMATED * DECIMATED));
+    } else if (this.filterInWasm(width, height)) {
+      this.pending = null;
+      this.lastQuality = qualityOf(this.buffer64);
+      return true;
     } else {
       this.jaroszAndDecimate(width, height);
     }
     this.pending = null; // do not keep the caller's pixels alive
     this.lastQuality = qualityOf(this.buffer64);
     this.dct64To16();
+    return true;
+  }
+
+  private kernel(): KernelExports | null {
+    if (this.wasm === undefined) {
+      try {
+        this.wasm = instantiateKernel();
+      } catch (error) {
+        if (this.kernelChoice === 'wasm') throw error;
+        this.wasm = null;
+      }
+    }
+    return this.wasm;
+  }
+
+  /**
+   * The filter, decimation and DCT in the WebAssembly kernel: copies the input into its memory (only
+   * the 512x512 samples that the squash keeps, and for RGB only R, G, B), runs it and copies buffer64
+   * and dct16 back. Returns false when the JavaScript path must do the work instead.
+   */
+  private filterInWasm(width: number, height: number): boolean {
+    const kernel = this.kernel();
+    if (kernel === null) return false;
+    const p = this.pending;
+    const at = kernel.inputOffset(width, height);
+    const n = width * height;
+    const kind = p === null ? 0 : p.channels < 3 ? 1 : 3;
+    const stride = p === null ? 1 : p.squash ? kind : p.channels;
+    const bytes = p === null ? n * 4 : n * stride;
+    try {
+      // 16 bytes of slack: the luma loop loads whole vectors from the last pixel group.
+      ensureKernelMemory(kernel, at + bytes + 16);
+    } catch (error) {
+      // Out of memory for the kernel: the JavaScript path may still fit.
+      if (this.kernelChoice === 'wasm') throw error;
+      return false;
+    }
+    const memory = kernel.memory.buffer;
+    if (p === null) {
+      new Float32Array(memory, at, n).set(this.luma.subarray(0, n));
+    } else if (p.squash) {
+      squashInto(
+        p.data,
+        p.channels,
+        p.rowStride,
+        p.srcHeight,
+        p.height,
+        this.squashCols,
+        p.width,
+        new Uint8Array(memory, at, bytes),
+      );
+    } else {
+      // A Uint16Array source is converted element by element modulo 256: the low byte, as the reference.
+      new Uint8Array(memory, at, bytes).set(p.data);
+    }
+    kernel.filter(width, height, kind, stride);
+    kernel.dct();
+    this.buffer64.set(new Float32Array(memory, kernel.bufferOffset(), DECIMATED * DECIMATED));
+    this.dct16.set(new Float32Array(memory, kernel.dctOffset(), DCT_N * DCT_N));
     return true;
   }
 
@@ -284,6 +386,7 @@ export class PdqHasher {
    * pass filters just those 64 columns down to the 64 sampled rows.
    */
   private jaroszAndDecimate(width: number, height: number): void {
+    this.ensureFilterCapacity(width, height);
     const windowAlongRows = Math.floor((width + 2 * DECIMATED - 1) / (2 * DECIMATED));
     const windowAlongCols = Math.floor((height + 2 * DECIMATED - 1) / (2 * DECIMATED));
     const rowsIdx = this.decimateRows;
@@ -459,6 +562,33 @@ function rgb8ToLuma(data: Uint8Array | Uint8ClampedArray, luma: Float32Array, at
 /** The reference uses the grey value itself as luma (no coefficients); a second (alpha) channel is ignored. */
 function greyToLuma(data: Samples, channels: number, luma: Float32Array, at: number, start: number, end: number): void {
   for (let i = at, p = start * channels, q = end * channels; p < q; i++, p += channels) luma[i] = data[p] & 255;
+}
+
+/** The nearest-neighbour squash of 8-bit samples into `out`, keeping R, G, B (or grey) only; `& 255` by the byte store. */
+function squashInto(
+  data: Samples,
+  channels: number,
+  rowStride: number,
+  height: number,
+  outH: number,
+  cols: Int32Array,
+  outW: number,
+  out: Uint8Array,
+): void {
+  let o = 0;
+  for (let y = 0; y < outH; y++) {
+    const rowStart = Math.floor((y * height) / outH) * rowStride;
+    if (channels < 3) {
+      for (let x = 0; x < outW; x++) out[o++] = data[rowStart + cols[x]];
+    } else {
+      for (let x = 0; x < outW; x++, o += 3) {
+        const p = rowStart + cols[x];
+        out[o] = data[p];
+        out[o + 1] = data[p + 1];
+        out[o + 2] = data[p + 2];
+      }
+    }
+  }
 }
 
 function squashToLuma(

@@ -3,7 +3,13 @@ import type { DihedralHashes, HashOptions, PdqHash, PdqIntermediates, PixelBuffe
 
 export { buildDctMatrix, DCT_MATRIX } from './dct.js';
 export { isPdqError, PDQ_ERROR_CODES, PdqError, type PdqErrorCode } from './errors.js';
-export { MIN_HASHABLE_SIDE, PdqHasher, REFERENCE_SQUASH_SIDE } from './hasher.js';
+export {
+  MIN_HASHABLE_SIDE,
+  PdqHasher,
+  type PdqHasherOptions,
+  type PdqKernel,
+  REFERENCE_SQUASH_SIDE,
+} from './hasher.js';
 export { fromHex, HASH_BYTES, HASH_HEX_LENGTH, hammingDistance, toHex } from './hex.js';
 export {
   DIHEDRAL_NAMES,

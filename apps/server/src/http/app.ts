@@ -114,7 +114,8 @@ export async function buildApp(ctx: BankContext, options: BuildAppOptions = {}):
       useDefaults: false,
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
+        // WebAssembly compilation only (the PDQ kernel); not eval(), which stays forbidden.
+        scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'blob:', 'data:'],
         mediaSrc: ["'self'", 'blob:'],

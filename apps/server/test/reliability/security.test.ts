@@ -41,7 +41,9 @@ describe('HTTP security headers and CORS (no database engine involved)', () => {
       expect(csp).toContain("script-src 'self'");
       expect(csp).toContain("frame-ancestors 'none'");
       expect(csp).toContain("object-src 'none'");
-      expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+      // 'wasm-unsafe-eval' permits WebAssembly compilation (the PDQ kernel), never eval() or inline script.
+      expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+      expect(csp).not.toMatch(/'unsafe-inline'|'unsafe-eval'/);
       expect(res.headers['referrer-policy']).toBe('no-referrer');
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
