@@ -10,7 +10,7 @@
  * (sync) and GET /healthz (submissions), reported as ratios.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +115,39 @@ async function stopServer(child: ChildProcess) {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
+}
+
+/** Linux reports utime/stime in clock ticks of 1/100 s. */
+const USER_HZ = 100;
+
+/** User + system CPU seconds of a local process from /proc (Linux); undefined elsewhere. */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds used so far by the PostgreSQL backends serving the scratch database (local server only). */
+async function backendCpuSeconds(target: { databaseUrl?: string }): Promise<number | undefined> {
+  if (!target.databaseUrl) return undefined;
+  const d = openPostgres(target.databaseUrl);
+  try {
+    const found = (await d.db.execute(
+      sql`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    )) as unknown as { rows: { pid: number }[] };
+    let total = 0;
+    for (const { pid } of found.rows) {
+      const s = processCpuSeconds(pid);
+      if (s === undefined) return undefined;
+      total += s;
+    }
+    return total;
+  } finally {
+    await d.close();
+  }
 }
 
 async function fullSync(url: string, key: string) {
@@ -254,10 +287,22 @@ try {
     const partner = await createPartner({ ...storage.target, name: 'bench-sync' });
     const { url, child } = await startServer(storage.target, 'production');
     try {
+      // The client, the server and PostgreSQL take turns on every page, so on a shared machine
+      // their CPU seconds say more than the wall time: all three are reported.
+      const server0 = processCpuSeconds(child.pid!);
+      const client0 = process.cpuUsage();
       const sync = await fullSync(url, partner.key);
+      const client = process.cpuUsage(client0);
+      const server1 = processCpuSeconds(child.pid!);
+      const backends = await backendCpuSeconds(storage.target);
       log(
         `FetchHashes full sync: ${sync.records} records, ${sync.pages} pages in ${sync.seconds.toFixed(2)} s ` +
           `(${Math.round(sync.records / sync.seconds)} records/s; ${(sync.seconds / raw.seconds).toFixed(2)}x the raw scan)`,
+      );
+      log(
+        `  CPU during the sync: server ${server0 === undefined || server1 === undefined ? 'n/a' : `${(server1 - server0).toFixed(2)} s`}, ` +
+          `client ${((client.user + client.system) / 1e6).toFixed(2)} s, ` +
+          `PostgreSQL backends ${backends === undefined ? 'n/a' : `${backends.toFixed(2)} s (since they connected)`}`,
       );
       const vis = await visibility(url, partner.key);
       log(

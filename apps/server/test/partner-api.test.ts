@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../src/db/rows.js';
+import { fetchHashesResponse } from '../src/http/schemas.js';
 import { revokePartner, rotatePartnerKey } from '../src/services/partners.js';
 import {
   createCase,
@@ -276,6 +277,50 @@ describe.each(engines)('StopNCII partner API on %s', (engine) => {
       expect(otherFeed.records.find((x) => x.hashValue === v)!.CSPFeedbacks).toEqual([
         { source: 'feedback-other', feedbackValue: 'NotBlocked', tags: [] },
       ]);
+    });
+
+    it('writes names and tags that need escaping as valid JSON, in the documented shape', async () => {
+      // The page body is assembled as text (services/feed.ts), so escaping is checked on the wire.
+      const name = 'Quote " back\\slash \u0007 tab\t \u2028 ünï 🙂';
+      const tags = ['a"b', 'c\\d', 'line\nbreak', '\u0001 \u001f', 'ä€🙂', '</script>'];
+      const p = await newPartner(bank, name);
+      const v = randomPdq();
+      const { nextSetTimestamp } = await readAll(bank, p.key, 10, 1000);
+      await createCase(bank.app, [{ signalType: 'pdq', value: v, quality: 90 }]);
+      const r = await post(
+        bank.app,
+        '/v1/SubmitFeedback',
+        { count: 1, hashFeedbacks: [{ hashValue: v, feedbackValue: 'PendingReview', tags }] },
+        { authorization: `Bearer ${p.key}` },
+      );
+      expect(r.body).toMatchObject({ accepted: 1 });
+      const res = await bank.app.inject({
+        method: 'GET',
+        url: `/v1/FetchHashes?startTimestamp=${nextSetTimestamp}&pageSize=5000`,
+        headers: { authorization: `Bearer ${p.key}` },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const body = fetchHashesResponse.strict().parse(JSON.parse(res.body));
+      expect(Object.keys(body)).toEqual([
+        'count',
+        'nextPageToken',
+        'nextSetTimestamp',
+        'hasMoreRecords',
+        'hashRecords',
+      ]);
+      expect(body.count).toBe(body.hashRecords.length);
+      const rec = body.hashRecords.find((x) => x.hashValue === v)!;
+      expect(Object.keys(rec)).toEqual([
+        'lastModtimestamp',
+        'signalType',
+        'hashValue',
+        'hashStatus',
+        'caseNumbers',
+        'CSPFeedbacks',
+      ]);
+      expect(rec.CSPFeedbacks).toEqual([{ source: name, feedbackValue: 'PendingReview', tags }]);
+      expect(body.hashRecords.filter((x) => x.hashValue !== v).every((x) => x.CSPFeedbacks.length === 0)).toBe(true);
     });
 
     it('rejects unknown feedback values and answers JSON', async () => {

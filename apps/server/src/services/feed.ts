@@ -6,10 +6,12 @@ import { isHashProblem, type NormalisedHash, validateHash } from '../domain/hash
 import { randomId } from '../domain/caseNumber.js';
 import {
   type CaseStatusName,
+  caseStatuses,
   type FeedbackValue,
   parsePartnerSignalType,
   partnerSignalType,
   type SignalType,
+  signalTypes,
   visibleSignalTypes,
 } from '../domain/signalTypes.js';
 import { addCaseEvents, audit } from '../repo/audit.js';
@@ -73,6 +75,55 @@ function decodeToken(raw: string, partnerId: string): PageToken {
 }
 
 /**
+ * A FetchHashes page whose records stay in the JSON text they were built as. A full sync
+ * moves millions of records, and turning database rows into objects only for
+ * JSON.stringify to turn them back into text cost more than the SQL itself. `json()` is
+ * the response body (same fields, same order); the record objects are parsed on demand for
+ * anyone reading `hashRecords` in process.
+ */
+export class FeedPage implements FetchHashesResult {
+  #records: HashRecord[] | undefined;
+
+  constructor(
+    readonly count: number,
+    readonly nextPageToken: string | null,
+    readonly nextSetTimestamp: number,
+    readonly hasMoreRecords: boolean,
+    /** The page's hashRecords as comma-separated JSON objects, in feed order. */
+    readonly recordsJson: string,
+  ) {}
+
+  get hashRecords(): HashRecord[] {
+    this.#records ??= JSON.parse(`[${this.recordsJson}]`) as HashRecord[];
+    return this.#records;
+  }
+
+  json(): string {
+    return `{"count":${this.count},"nextPageToken":${JSON.stringify(this.nextPageToken)},"nextSetTimestamp":${this.nextSetTimestamp},"hasMoreRecords":${this.hasMoreRecords},"hashRecords":[${this.recordsJson}]}`;
+  }
+
+  toJSON(): FetchHashesResult {
+    const { count, nextPageToken, nextSetTimestamp, hasMoreRecords, hashRecords } = this;
+    return { count, nextPageToken, nextSetTimestamp, hasMoreRecords, hashRecords };
+  }
+}
+
+/** A signal type's partner spelling, already as a JSON string. */
+const signalTypeJson = Object.fromEntries(signalTypes.map((t) => [t, JSON.stringify(partnerSignalType(t))])) as Record<
+  SignalType,
+  string
+>;
+const statusJson = new Map<string, string>(caseStatuses.map((s) => [s, JSON.stringify(s)]));
+
+/** Printable ASCII without `"` and `\`: such a string is its own JSON body, no escaping. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON.stringify for a string, skipping its escaping pass for the hex values that fill the feed. */
+function jsonString(v: string): string {
+  return PLAIN.test(v) ? `"${v}"` : JSON.stringify(v);
+}
+
+/**
  * One page of the feed: hashes with lastModtimestamp >= startTimestamp, ordered by
  * (lastModtimestamp, change_seq), after the token's position. A record that changes while a
  * client pages moves to the end of the order, so the client meets it again later in the same
@@ -83,7 +134,7 @@ export async function fetchHashes(
   ctx: BankContext,
   partner: PartnerRow,
   q: { startTimestamp?: number | undefined; pageSize: number; nextPageToken?: string | undefined },
-): Promise<FetchHashesResult> {
+): Promise<FeedPage> {
   const token = q.nextPageToken ? decodeToken(q.nextPageToken, partner.id) : undefined;
   if (token && q.startTimestamp !== undefined && q.startTimestamp !== token.s) {
     throw new BankError('INVALID_PAGE_TOKEN', 'This nextPageToken belongs to a different startTimestamp.');
@@ -93,19 +144,23 @@ export async function fetchHashes(
   const afterSeq = token ? token.q : -1;
   const pageSize = Math.min(Math.max(1, q.pageSize), ctx.config.maxPageSize);
   const types = visibleSignalTypes(partner.extendedSignalTypes);
+  // Every column arrives as text (jsonb and bigint cast in SQL, on both engines) and is
+  // copied into the response as is: nothing is parsed only to be serialised again. One
+  // join reads this partner's feedback (the primary key (hash_id, partner_id) makes it at
+  // most one row per hash); other partners' rows never leave the database.
   const got = await rows<{
     signal_type: SignalType;
     value: string;
-    last_mod_ts: unknown;
-    change_seq: unknown;
+    ts: string;
+    seq: string;
     feed_status: CaseStatusName;
-    case_refs: Record<string, CaseStatusName> | string;
+    case_refs: string;
     feedback_value: FeedbackValue | null;
-    tags: string[] | string | null;
+    tags: string | null;
   }>(
     ctx.database.feedDb,
-    sql`SELECT h.signal_type, h.value, h.last_mod_ts, h.change_seq, h.feed_status, h.case_refs,
-               f.feedback_value, f.tags
+    sql`SELECT h.signal_type, h.value, h.last_mod_ts::text AS ts, h.change_seq::text AS seq, h.feed_status,
+               h.case_refs::text AS case_refs, f.feedback_value, f.tags::text AS tags
         FROM hashes h
         LEFT JOIN partner_feedback f ON f.hash_id = h.id AND f.partner_id = ${partner.id}
         WHERE h.last_mod_ts >= ${start}::bigint
@@ -118,29 +173,27 @@ export async function fetchHashes(
         LIMIT ${pageSize + 1}`,
   );
   const hasMore = got.length > pageSize;
-  const page = hasMore ? got.slice(0, pageSize) : got;
-  const records: HashRecord[] = page.map((r) => {
-    const refs =
-      typeof r.case_refs === 'string' ? (JSON.parse(r.case_refs) as Record<string, CaseStatusName>) : r.case_refs;
-    const tags = r.tags === null ? [] : typeof r.tags === 'string' ? (JSON.parse(r.tags) as string[]) : r.tags;
-    return {
-      lastModtimestamp: num(r.last_mod_ts),
-      signalType: partnerSignalType(r.signal_type),
-      hashValue: r.value,
-      hashStatus: r.feed_status,
-      caseNumbers: refs,
-      CSPFeedbacks: r.feedback_value === null ? [] : [{ source: partner.name, feedbackValue: r.feedback_value, tags }],
-    };
-  });
-  const last = page.at(-1);
-  const lastTs = last ? num(last.last_mod_ts) : afterTs;
-  return {
-    count: records.length,
-    nextPageToken: hasMore ? encodeToken({ v: 1, p: partner.id, s: start, t: lastTs, q: num(last!.change_seq) }) : null,
-    nextSetTimestamp: Math.max(start, lastTs),
-    hasMoreRecords: hasMore,
-    hashRecords: records,
-  };
+  const count = hasMore ? pageSize : got.length;
+  const source = JSON.stringify(partner.name);
+  const records = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
+    const r = got[i];
+    const feedback =
+      r.feedback_value === null
+        ? '[]'
+        : `[{"source":${source},"feedbackValue":${jsonString(r.feedback_value)},"tags":${r.tags ?? '[]'}}]`;
+    records[i] =
+      `{"lastModtimestamp":${r.ts},"signalType":${signalTypeJson[r.signal_type]},"hashValue":${jsonString(r.value)},"hashStatus":${statusJson.get(r.feed_status) ?? jsonString(r.feed_status)},"caseNumbers":${r.case_refs},"CSPFeedbacks":${feedback}}`;
+  }
+  const last = count > 0 ? got[count - 1] : undefined;
+  const lastTs = last ? num(last.ts) : afterTs;
+  return new FeedPage(
+    count,
+    hasMore ? encodeToken({ v: 1, p: partner.id, s: start, t: lastTs, q: num(last!.seq) }) : null,
+    Math.max(start, lastTs),
+    hasMore,
+    records.join(','),
+  );
 }
 
 export interface FeedbackItem {

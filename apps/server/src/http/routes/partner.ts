@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { PartnerRow } from '../../db/schema.js';
 import { BankError } from '../../errors.js';
-import { fetchHashes, submitFeedback, submitHashes } from '../../services/feed.js';
+import { FeedPage, fetchHashes, submitFeedback, submitHashes } from '../../services/feed.js';
 import { authenticatePartner, parseKeyId } from '../../services/partners.js';
 import { limiter } from '../limits.js';
 import {
@@ -52,9 +52,9 @@ export const partnerRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       onRequest: [perKey],
       preHandler: authenticate,
-      // Pages are large and built by our own code: plain JSON.stringify keeps full syncs fast;
-      // the schema still documents the shape and the tests check it.
-      serializerCompiler: () => (data) => JSON.stringify(data),
+      // A page arrives as JSON text already (services/feed.ts); errors are small objects.
+      // The schema still documents the shape and the tests check it.
+      serializerCompiler: () => (data) => (data instanceof FeedPage ? data.json() : JSON.stringify(data)),
       schema: {
         tags: ['partner'],
         summary: 'Hash records changed at or after startTimestamp, in pages.',
