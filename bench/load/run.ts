@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createPartner } from '@unseen/server';
+import { seededRandom } from '@unseen/test-support';
 import autocannon from 'autocannon';
 import { createScratchDatabase } from '../support/scratch-postgres.js';
 
@@ -37,17 +38,6 @@ const repoRoot = resolve(here, '../..');
 const PIN = '493817';
 const consent = { over18: true, inContent: true, intimate: true, agreesToTerms: true };
 
-/** mulberry32, so every run sends the same sequence of choices and hashes. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = seededRandom(20261125);
 
 function pdq(): string {

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { hashVideoFile, probeVideo, readVideoFrames } from '@unseen/media-node';
 import { PdqHasher } from '@unseen/pdq';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '@unseen/test-support';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
@@ -141,18 +141,7 @@ async function browserRun(files: { name: string; file: string }[]): Promise<void
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     for (const { name } of files) {
       const page = await browser.newPage();

@@ -17,7 +17,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, seededRandom } from '@unseen/test-support';
 import sharp from 'sharp';
 import { build, preview } from 'vite';
 
@@ -30,20 +30,9 @@ const WARMUP = 2;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const appDir = path.join(repoRoot, 'apps/web');
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Photo-like content: smooth random colour fields upscaled, plus fine seeded grain. */
 async function makeJpeg(): Promise<Buffer> {
-  const random = mulberry32(SEED);
+  const random = seededRandom(SEED);
   const coarseW = 200;
   const coarseH = 150;
   const coarse = Buffer.alloc(coarseW * coarseH * 3);
@@ -102,18 +91,7 @@ async function main(): Promise<void> {
     preview: { host: '127.0.0.1', port: 0, open: false },
   });
   const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     // tsx keeps function names by wrapping them in __name(); page-side code needs that helper.

@@ -1,5 +1,5 @@
 /// <reference types="node" />
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -8,23 +8,14 @@ import { hashVideoFile } from '@unseen/media-node';
 import { hammingDistance } from '@unseen/pdq';
 import { matchPytx, type VpdqFeature } from '@unseen/vpdq';
 import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '@unseen/test-support';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageHashResult } from './fixtures/video-page.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
 const VIDEOS = path.resolve(repoRoot, '../shared/vectors/vpdq/videos');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 async function bundle(entry: string): Promise<string> {
   const result = await build({
@@ -72,7 +63,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
@@ -109,7 +100,7 @@ const summary = (bits: number[]) => ({
   max: Math.max(...bits),
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('hashVideoInBrowser in headless Chromium vs Node (exact mode)', () => {
+describe.skipIf(!chromiumAvailable)('hashVideoInBrowser in headless Chromium vs Node (exact mode)', () => {
   it('chair-19-sd-bar, one hash per second, hashing in a Web Worker', { timeout: 120_000 }, async () => {
     const node = await hashVideoFile(path.join(VIDEOS, 'chair-19-sd-bar.mp4'), { secondsPerHash: 1 });
     const inBrowser = await hashInBrowser('chair-19-sd-bar.mp4', 1, true);

@@ -9,17 +9,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const serverRoot = resolve(here, '../..');
 export const repoRoot = resolve(serverRoot, '../..');
 
-/** mulberry32: small, fast, and the same sequence on every machine for a given seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '@unseen/test-support';
 
 export function randomHex(rand: () => number, bytes: number): string {
   let s = '';

@@ -2,22 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './paths.js';
+import { seededRandom } from '@unseen/test-support';
 import sharp from 'sharp';
 
-/** Deterministic PRNG so fixtures are byte-identical on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function texture(seed: number, width: number, height: number): Promise<Buffer> {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const cw = 24;
   const ch = 18;
   const coarse = Buffer.alloc(cw * ch * 3);
@@ -61,7 +50,7 @@ export async function makeFixtures(): Promise<Fixtures> {
     .png()
     .toBuffer();
   // Starts like a JPEG, then nothing a decoder can use.
-  const random = mulberry32(99);
+  const random = seededRandom(99);
   const corrupt = Buffer.alloc(4096);
   for (let i = 0; i < corrupt.length; i++) corrupt[i] = Math.floor(random() * 256);
   corrupt.set([0xff, 0xd8, 0xff, 0xe0], 0);
