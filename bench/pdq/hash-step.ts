@@ -17,6 +17,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PdqHasher, type PixelBuffer } from '@unseen/pdq';
+import { seededRandom } from '@unseen/test-support';
 
 const SEED = 20261125;
 const SIDE = 512;
@@ -26,21 +27,9 @@ function option(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** Mulberry32, as in run.ts, so the pixels are identical on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Smooth gradients plus noise: enough structure for a real hash, no run of identical values. */
 function synthesise(width: number, height: number, seed: number): Uint8Array {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const data = new Uint8Array(width * height * 3);
   for (let y = 0, i = 0; y < height; y++) {
     for (let x = 0; x < width; x++, i += 3) {

@@ -12,6 +12,7 @@ import { hashImageFileTimed, ImageHashPool } from '@unseen/media-node';
 import { fromHex, hammingDistance, PdqHasher } from '@unseen/pdq';
 import { createRequire } from 'node:module';
 import sharp, { type SharpOptions } from 'sharp';
+import { seededRandom } from '@unseen/test-support';
 
 // sharp-phash is CommonJS whose typings declare an ES default export; load it the CommonJS way.
 const phash = createRequire(import.meta.url)('sharp-phash') as (
@@ -24,21 +25,9 @@ const quick = process.argv.includes('--quick');
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const vectorsDir = path.resolve(repoRoot, '../shared/vectors/pdq');
 
-/** Mulberry32: a small seeded PRNG, so the synthetic images are identical on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Gradients, a few soft discs and noise: photo-like structure at several scales. */
 function synthesise(width: number, height: number, seed: number): Buffer {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const discs = Array.from({ length: 12 }, () => ({
     x: random() * width,
     y: random() * height,
