@@ -21,24 +21,10 @@ interface WasmApi {
 const PAGE = 65536;
 let compiled: { module: object } | { error: unknown } | undefined;
 
+/** Base64 to bytes with the platform's `atob` (browsers, Node >= 16), typed locally like WasmApi. */
 function decodeBase64(text: string): Uint8Array {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  const values = new Uint8Array(128);
-  for (let i = 0; i < alphabet.length; i++) values[alphabet.charCodeAt(i)] = i;
-  const clean = text.replace(/=+$/, '');
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0;
-  let acc = 0;
-  let o = 0;
-  for (let i = 0; i < clean.length; i++) {
-    acc = (acc << 6) | values[clean.charCodeAt(i)];
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 255;
-    }
-  }
-  return out;
+  const binary = (globalThis as unknown as { atob(data: string): string }).atob(text);
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
 /**

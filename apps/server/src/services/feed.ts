@@ -6,7 +6,6 @@ import { isHashProblem, type NormalisedHash, validateHash } from '../domain/hash
 import { randomId } from '../domain/caseNumber.js';
 import {
   type CaseStatusName,
-  caseStatuses,
   type FeedbackValue,
   parsePartnerSignalType,
   partnerSignalType,
@@ -113,7 +112,6 @@ const signalTypeJson = Object.fromEntries(signalTypes.map((t) => [t, JSON.string
   SignalType,
   string
 >;
-const statusJson = new Map<string, string>(caseStatuses.map((s) => [s, JSON.stringify(s)]));
 
 /** Printable ASCII without `"` and `\`: such a string is its own JSON body, no escaping. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -183,7 +181,7 @@ export async function fetchHashes(
         ? '[]'
         : `[{"source":${source},"feedbackValue":${jsonString(r.feedback_value)},"tags":${r.tags ?? '[]'}}]`;
     records[i] =
-      `{"lastModtimestamp":${r.ts},"signalType":${signalTypeJson[r.signal_type]},"hashValue":${jsonString(r.value)},"hashStatus":${statusJson.get(r.feed_status) ?? jsonString(r.feed_status)},"caseNumbers":${r.case_refs},"CSPFeedbacks":${feedback}}`;
+      `{"lastModtimestamp":${r.ts},"signalType":${signalTypeJson[r.signal_type]},"hashValue":${jsonString(r.value)},"hashStatus":${jsonString(r.feed_status)},"caseNumbers":${r.case_refs},"CSPFeedbacks":${feedback}}`;
   }
   const last = count > 0 ? got[count - 1] : undefined;
   const lastTs = last ? num(last.ts) : afterTs;
